@@ -1,0 +1,689 @@
+//! The HTTP transport: one `reqwest` client with rustls, behind the origin policy, the retry
+//! policy and the shared concurrency limit.
+//!
+//! Architecture invariants kept here:
+//! - every request URL is built from the base URL, and the token is attached only to requests
+//!   on the base URL's origin;
+//! - redirects are followed by hand, only on the same origin; a redirect elsewhere is an error;
+//! - every request takes a permit from the one [`ConcurrencyLimiter`] of its client.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::credential::Token;
+use crate::error::{ApiErrorBody, Error, TransportKind, is_failed_login, is_retryable_status};
+use crate::limiter::ConcurrencyLimiter;
+use crate::retry::{RateLimitInfo, RetryPolicy};
+use crate::target::BaseUrl;
+
+/// The User-Agent every request carries.
+pub const USER_AGENT: &str = concat!("atlassian-dc/", env!("CARGO_PKG_VERSION"));
+
+const MAX_REDIRECTS: u32 = 10;
+
+/// How to reach and talk to one server.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Where every request goes.
+    pub base_url: BaseUrl,
+    /// The Personal Access Token, sent as `Authorization: Bearer` to the base URL's origin only.
+    pub token: Option<Token>,
+    /// A PEM bundle of extra CA certificates to trust besides the system roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// Accept any certificate. Logged as a warning when the client is built.
+    pub insecure: bool,
+    /// Per-request timeout (connect, send, and the whole answer).
+    pub timeout: Duration,
+    /// Requests in flight at most; lowered while the server answers 429.
+    pub concurrency: usize,
+    /// When and how long to retry.
+    pub retry: RetryPolicy,
+    /// The User-Agent header.
+    pub user_agent: String,
+}
+
+impl ClientConfig {
+    /// The documented defaults: 30 s timeout, concurrency 8, system roots only.
+    pub fn new(base_url: BaseUrl) -> Self {
+        Self {
+            base_url,
+            token: None,
+            ca_bundle: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+            concurrency: 8,
+            retry: RetryPolicy::default(),
+            user_agent: USER_AGENT.to_owned(),
+        }
+    }
+
+    /// Sets the token.
+    pub fn token(mut self, token: Token) -> Self {
+        self.token = Some(token);
+        self
+    }
+}
+
+/// One request, relative to the base URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Bytes>,
+    send_token: bool,
+}
+
+impl Request {
+    /// A GET of `path` (percent-encoded, starting with `/`, below the context path).
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            send_token: true,
+        }
+    }
+
+    /// A POST of a JSON body (JSON-RPC reads use it).
+    pub fn post_json(path: impl Into<String>, body: &impl serde::Serialize) -> Self {
+        let body = serde_json::to_vec(body).expect("a request body serialises to JSON");
+        Self {
+            method: Method::POST,
+            body: Some(Bytes::from(body)),
+            ..Self::get(path)
+        }
+    }
+
+    /// Adds a query parameter (encoded when the URL is built).
+    pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.query.push((key.into(), value.to_string()));
+        self
+    }
+
+    /// Sets a query parameter, replacing any earlier value of the same key (paging uses it).
+    pub fn set_query(&mut self, key: &str, value: impl ToString) {
+        self.query.retain(|(k, _)| k != key);
+        self.query.push((key.to_owned(), value.to_string()));
+    }
+
+    /// The value of a query parameter.
+    pub fn query_value(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sends no token with this request (the probe does, until it knows the server).
+    pub fn without_token(mut self) -> Self {
+        self.send_token = false;
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path, as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The absolute URL of this request under `base`.
+    pub fn url(&self, base: &BaseUrl) -> Url {
+        let mut url = base.join(&self.path);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(self.query.iter());
+        }
+        url
+    }
+
+    /// Path and query, as errors and logs name the request.
+    pub fn display_path(&self, base: &BaseUrl) -> String {
+        base.relative(&self.url(base))
+    }
+}
+
+/// A whole answer: status, headers and body, already read.
+#[derive(Clone)]
+pub struct Response {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    method: Method,
+    path: String,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("status", &self.status)
+            .field("bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Response {
+    /// The request's method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's path and query below the base URL.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body is an HTML page (by its type or its first bytes).
+    pub fn is_html(&self) -> bool {
+        self.content_type().is_some_and(|c| c.contains("text/html"))
+            || crate::error::looks_like_html(&String::from_utf8_lossy(
+                &self.body[..self.body.len().min(512)],
+            ))
+    }
+
+    /// The user the server says it served (`X-AUSERNAME`, URL-decoded); `anonymous` when the
+    /// token was not accepted on an endpoint that allows anonymous access.
+    pub fn remote_user(&self) -> Option<String> {
+        self.header("x-ausername").map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    }
+
+    /// `X-Seraph-LoginReason`.
+    pub fn login_reason(&self) -> Option<&str> {
+        self.header("x-seraph-loginreason")
+    }
+
+    /// The rate-limit headers of this answer.
+    pub fn rate_limit(&self) -> RateLimitInfo {
+        RateLimitInfo::from_headers(&self.headers)
+    }
+
+    /// The body as text (lossy).
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// Turns an error status, or a success that carries a rejected login, into an error.
+    pub fn error_for_status(self) -> Result<Self, Error> {
+        let login_rejected = self.login_reason().is_some_and(is_failed_login);
+        if self.status.is_success() && !login_rejected {
+            return Ok(self);
+        }
+        Err(self.status_error())
+    }
+
+    /// The error this answer stands for, whatever its status.
+    pub fn status_error(&self) -> Error {
+        Error::Status {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status: self.status,
+            body: ApiErrorBody::parse(self.content_type(), &self.body),
+            login_reason: self.login_reason().map(str::to_owned),
+            retry_after: self.rate_limit().retry_after,
+        }
+    }
+
+    /// Decodes the body as JSON; an HTML page is its own error, and a shape mismatch names the
+    /// JSON path where it was found.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        if self.is_html() {
+            return Err(Error::HtmlPage {
+                method: self.method.clone(),
+                path: self.path.clone(),
+                status: self.status,
+                title: crate::error::html_title(&self.text()),
+            });
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let json_path = e.path().to_string();
+            Error::Decode {
+                method: self.method.clone(),
+                path: self.path.clone(),
+                json_path,
+                source: e.into_inner(),
+            }
+        })
+    }
+}
+
+/// Counters of one client, for progress displays and benchmarks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientStats {
+    /// Requests sent (each try counts).
+    pub requests: u64,
+    /// Tries after the first, of any request.
+    pub retries: u64,
+    /// 429 answers received.
+    pub rate_limited: u64,
+    /// Time spent waiting on rate limits (summed over requests).
+    pub rate_limit_wait: Duration,
+    /// Body bytes received.
+    pub bytes_received: u64,
+    /// The concurrency limit now.
+    pub concurrency_limit: usize,
+    /// The lowest the concurrency limit went.
+    pub lowest_concurrency_limit: usize,
+    /// The configured concurrency.
+    pub max_concurrency: usize,
+    /// The last rate-limit headers the server sent, if it sent any.
+    pub last_rate_limit: Option<RateLimitInfo>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+    rate_limit_wait_micros: AtomicU64,
+    bytes_received: AtomicU64,
+    last_rate_limit: Mutex<Option<RateLimitInfo>>,
+}
+
+/// A client for one server. Cheap to clone; clones share the connection pool, the concurrency
+/// limit and the counters.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: BaseUrl,
+    token: Option<Token>,
+    retry: RetryPolicy,
+    limiter: Arc<ConcurrencyLimiter>,
+    counters: Counters,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("token", &self.inner.token)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds the client: TLS roots (system plus the optional bundle), timeouts, User-Agent,
+    /// no automatic redirects.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            // Cookies are never stored: a request with a session cookie may count as UI traffic.
+            .default_headers(default_headers());
+        if let Some(path) = &config.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config(format!("cannot read the CA bundle {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::config(format!("the CA bundle {} is not PEM: {e}", path.display()))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::config(format!(
+                    "the CA bundle {} holds no certificate",
+                    path.display()
+                )));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        if config.insecure {
+            tracing::warn!(
+                base_url = %config.base_url,
+                "--insecure: certificates are NOT checked; anyone on the path can read the token"
+            );
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if config.base_url.is_plain_http() && config.token.is_some() {
+            tracing::warn!(
+                base_url = %config.base_url,
+                "plain HTTP: the token travels in clear text"
+            );
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url: config.base_url,
+                token: config.token,
+                retry: config.retry,
+                limiter: ConcurrencyLimiter::new(config.concurrency),
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The base URL every request goes to.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base_url
+    }
+
+    /// Whether this client holds a token.
+    pub fn has_token(&self) -> bool {
+        self.inner.token.is_some()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        let (limit, lowest, max) = self.inner.limiter.limits();
+        ClientStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
+            rate_limit_wait: Duration::from_micros(
+                c.rate_limit_wait_micros.load(Ordering::Relaxed),
+            ),
+            bytes_received: c.bytes_received.load(Ordering::Relaxed),
+            concurrency_limit: limit,
+            lowest_concurrency_limit: lowest,
+            max_concurrency: max,
+            last_rate_limit: c
+                .last_rate_limit
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+
+    /// Sends a request, retrying transient failures and rate limits within the budget and
+    /// following same-origin redirects. Returns the final answer whatever its status (a 429 or
+    /// 503 past the budget included); transport failures past the budget are errors.
+    pub async fn send(&self, request: &Request) -> Result<Response, Error> {
+        let inner = &self.inner;
+        let display_path = request.display_path(&inner.base_url);
+        let mut url = request.url(&inner.base_url);
+        let mut method = request.method.clone();
+        let mut body = request.body.clone();
+        let (mut transient_retries, mut rate_limit_retries, mut redirects) = (0u32, 0u32, 0u32);
+        loop {
+            let permit = inner.limiter.acquire().await;
+            inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let started = tokio::time::Instant::now();
+            let outcome = self
+                .send_once(&method, &url, body.as_ref(), request.send_token)
+                .await;
+            drop(permit);
+            let (status, headers, bytes) = match outcome {
+                Ok(parts) => parts,
+                Err(source) => {
+                    let error = Error::Transport {
+                        method: method.clone(),
+                        path: display_path.clone(),
+                        kind: classify(&source),
+                        source,
+                    };
+                    if error.is_retryable() && transient_retries < inner.retry.max_transient_retries
+                    {
+                        transient_retries += 1;
+                        let wait = inner.retry.backoff(transient_retries);
+                        tracing::warn!(
+                            "{method} {display_path}: {}; retry {transient_retries}/{} in {wait:?}",
+                            crate::error::error_chain(&error),
+                            inner.retry.max_transient_retries
+                        );
+                        inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            inner
+                .counters
+                .bytes_received
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            tracing::debug!(
+                "{method} {display_path} -> {} ({} bytes, {:?})",
+                status.as_u16(),
+                bytes.len(),
+                started.elapsed()
+            );
+            let rate_limit = RateLimitInfo::from_headers(&headers);
+            if rate_limit.is_present() {
+                *inner
+                    .counters
+                    .last_rate_limit
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(rate_limit.clone());
+            }
+
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                inner.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                if rate_limit_retries < inner.retry.max_rate_limit_retries {
+                    rate_limit_retries += 1;
+                    let wait = inner.retry.rate_limit_wait(rate_limit_retries, &rate_limit);
+                    tracing::info!(
+                        "{method} {display_path}: 429 rate limited; waiting {wait:?} \
+                         (retry {rate_limit_retries}/{})",
+                        inner.retry.max_rate_limit_retries
+                    );
+                    inner
+                        .counters
+                        .rate_limit_wait_micros
+                        .fetch_add(wait.as_micros() as u64, Ordering::Relaxed);
+                    inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    // Pauses every request of this client, this one's next try included.
+                    inner.limiter.on_rate_limited(wait);
+                    continue;
+                }
+            } else {
+                inner.limiter.on_success();
+                if let Some(pause) = rate_limit.pause_hint() {
+                    inner.limiter.pause(pause.min(inner.retry.max_delay));
+                }
+            }
+
+            if is_retryable_status(status)
+                && status != StatusCode::TOO_MANY_REQUESTS
+                && transient_retries < inner.retry.max_transient_retries
+            {
+                transient_retries += 1;
+                let wait = if rate_limit.retry_after.is_some() {
+                    inner.retry.rate_limit_wait(transient_retries, &rate_limit)
+                } else {
+                    inner.retry.backoff(transient_retries)
+                };
+                tracing::warn!(
+                    "{method} {display_path}: {}; retry {transient_retries}/{} in {wait:?}",
+                    status.as_u16(),
+                    inner.retry.max_transient_retries
+                );
+                inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+
+            if status.is_redirection() {
+                if let Some(location) = headers
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                {
+                    if !inner.base_url.is_same_origin(&location) {
+                        return Err(Error::CrossOriginRedirect {
+                            method,
+                            path: display_path,
+                            location: without_query(&location),
+                            origin: inner.base_url.origin_str(),
+                        });
+                    }
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(Error::TooManyRedirects {
+                            method,
+                            path: display_path,
+                            location: without_query(&location),
+                        });
+                    }
+                    if status == StatusCode::SEE_OTHER
+                        || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
+                    {
+                        method = Method::GET;
+                        body = None;
+                    }
+                    tracing::debug!("{display_path}: redirected to {}", location.path());
+                    url = location;
+                    continue;
+                }
+            }
+
+            return Ok(Response {
+                status,
+                headers,
+                body: bytes,
+                method,
+                path: display_path,
+            });
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Bytes>,
+        send_token: bool,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
+        let inner = &self.inner;
+        let mut builder = inner.http.request(method.clone(), url.clone());
+        // The origin policy, checked at the last moment: the token goes to the base URL's
+        // origin and nowhere else.
+        if send_token && inner.base_url.is_same_origin(url) {
+            if let Some(token) = &inner.token {
+                builder = builder.header(header::AUTHORIZATION, token.authorization());
+            }
+        }
+        if let Some(body) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        Ok((status, headers, bytes))
+    }
+
+    /// Sends a request and decodes a successful JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(&self, request: &Request) -> Result<T, Error> {
+        self.send(request).await?.error_for_status()?.json()
+    }
+}
+
+fn default_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    // Without it the servers answer some errors (and the applinks manifest) in XML or HTML.
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    headers
+}
+
+fn without_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+/// Sorts a transport failure into a kind, looking through the whole chain (a TLS failure
+/// arrives as a connect error wrapping an I/O error wrapping the rustls error).
+fn classify(error: &reqwest::Error) -> TransportKind {
+    if chain_has_tls_error(error) {
+        return TransportKind::Tls;
+    }
+    if error.is_timeout() {
+        return TransportKind::Timeout;
+    }
+    if error.is_connect() {
+        return TransportKind::Connect;
+    }
+    if error.is_body() || error.is_decode() {
+        return TransportKind::Body;
+    }
+    // A connection closed before or while the answer came (hyper reports these as request
+    // errors): worth a retry like a broken body.
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::BrokenPipe
+            ) {
+                return TransportKind::Body;
+            }
+        }
+        // hyper is not a dependency of this crate, so its kinds are read from the text.
+        let text = cause.to_string();
+        if text.contains("connection closed before message completed")
+            || text.contains("end of file before message length reached")
+            || text.contains("incomplete message")
+        {
+            return TransportKind::Body;
+        }
+        source = cause.source();
+    }
+    TransportKind::Other
+}
+
+fn chain_has_tls_error(error: &reqwest::Error) -> bool {
+    fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+        if error.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps, so look inside by hand.
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if is_tls(inner) {
+                return true;
+            }
+        }
+        error.source().is_some_and(is_tls)
+    }
+    is_tls(error)
+}

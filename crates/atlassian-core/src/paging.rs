@@ -1,0 +1,295 @@
+//! Paged collections as `Stream`s, one state machine for the four paging styles the servers
+//! use:
+//!
+//! | style | shape | how it ends |
+//! |---|---|---|
+//! | [`PagingStyle::JiraPageBean`] | `{startAt, maxResults, total, isLast, values}` | `isLast` (checked against `total`), an empty page |
+//! | [`PagingStyle::JiraArray`] | a bare array, `startAt`/`maxResults` | an empty page |
+//! | [`PagingStyle::JiraCursor`] | `{values, isLast, nextCursor}` | `isLast`, no or a repeated cursor, an empty page |
+//! | [`PagingStyle::Confluence`] | `{results, start, limit, size, _links.next}` | no `next`, an empty page |
+//!
+//! Rules common to all, because the servers lie in all the ways the reference documents:
+//! the next offset is the previous one plus the items actually received (servers silently lower
+//! page sizes); server-supplied links are never followed — the next page's URL is rebuilt from
+//! the base URL, so a link to another origin cannot take the token there; every item is
+//! de-duplicated by a key, and a page that brings nothing new ends the stream, so a `next` that
+//! points back at the same page cannot loop forever.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, Stream, TryStreamExt};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::client::{Client, Request};
+
+/// How a collection is paged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagingStyle {
+    /// Jira's PageBean (`group/member`).
+    JiraPageBean,
+    /// Jira's bare arrays with `startAt` (`user/search`).
+    JiraArray,
+    /// Jira's cursors (`user/list`).
+    JiraCursor,
+    /// Confluence's `start`/`limit` envelope with `_links.next`.
+    Confluence,
+}
+
+impl PagingStyle {
+    fn offset_param(self) -> &'static str {
+        match self {
+            Self::JiraPageBean | Self::JiraArray => "startAt",
+            Self::JiraCursor => "cursor",
+            Self::Confluence => "start",
+        }
+    }
+
+    fn size_param(self) -> &'static str {
+        match self {
+            Self::Confluence => "limit",
+            _ => "maxResults",
+        }
+    }
+}
+
+/// One page as received.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The items new to this stream (duplicates of earlier pages removed).
+    pub items: Vec<T>,
+    /// How many items the server sent on this page, duplicates included.
+    pub received: usize,
+    /// The offset this page was asked for (`0` for cursor paging).
+    pub offset: u64,
+    /// The collection's size, where the server states it (`total`, `totalCount`).
+    pub total: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageBean<T> {
+    #[serde(default = "Vec::new")]
+    values: Vec<T>,
+    #[serde(default)]
+    is_last: Option<bool>,
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CursorPage<T> {
+    #[serde(default = "Vec::new")]
+    values: Vec<T>,
+    #[serde(default)]
+    is_last: Option<bool>,
+    /// A string in the spec, a number on some servers.
+    #[serde(default)]
+    next_cursor: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfluencePage<T> {
+    #[serde(default = "Vec::new")]
+    results: Vec<T>,
+    #[serde(default, rename = "_links")]
+    links: ConfluenceLinks,
+    #[serde(default)]
+    total_count: Option<u64>,
+}
+
+#[derive(Default, Deserialize)]
+struct ConfluenceLinks {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where the next page is, or that there is none.
+enum Next {
+    Offset(u64),
+    Cursor(String),
+    Done,
+}
+
+struct PagerState<T, K> {
+    client: Client,
+    request: Request,
+    style: PagingStyle,
+    page_size: u32,
+    key: K,
+    seen: HashSet<String>,
+    cursors_used: HashSet<String>,
+    next: Option<Next>,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+/// A stream of the pages of a collection.
+///
+/// `request` is the first page's request without paging parameters; `page_size` is asked for
+/// (the server may give fewer); `key` names an item for de-duplication.
+pub fn pages<T, K>(
+    client: &Client,
+    request: Request,
+    style: PagingStyle,
+    page_size: u32,
+    key: K,
+) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+    K: Fn(&T) -> String + Send + 'static,
+{
+    let state = PagerState {
+        client: client.clone(),
+        request,
+        style,
+        page_size: page_size.max(1),
+        key,
+        seen: HashSet::new(),
+        cursors_used: HashSet::new(),
+        next: Some(match style {
+            PagingStyle::JiraCursor => Next::Cursor(String::new()),
+            _ => Next::Offset(0),
+        }),
+        _item: std::marker::PhantomData,
+    };
+    stream::try_unfold(state, |mut state| async move {
+        match state.next.take() {
+            None | Some(Next::Done) => Ok(None),
+            Some(position) => {
+                let page = state.fetch(position).await?;
+                Ok(Some((page, state)))
+            }
+        }
+    })
+}
+
+/// A stream of the items of a collection (see [`pages`]).
+pub fn items<T, K>(
+    client: &Client,
+    request: Request,
+    style: PagingStyle,
+    page_size: u32,
+    key: K,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+    K: Fn(&T) -> String + Send + 'static,
+{
+    pages(client, request, style, page_size, key)
+        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+}
+
+impl<T, K> PagerState<T, K>
+where
+    T: DeserializeOwned,
+    K: Fn(&T) -> String,
+{
+    async fn fetch(&mut self, position: Next) -> Result<Page<T>, Error> {
+        let mut request = self.request.clone();
+        request.set_query(self.style.size_param(), self.page_size);
+        let offset = match &position {
+            Next::Offset(offset) => {
+                request.set_query(self.style.offset_param(), offset);
+                *offset
+            }
+            Next::Cursor(cursor) => {
+                // The first call goes without a cursor.
+                if !cursor.is_empty() {
+                    request.set_query(self.style.offset_param(), cursor);
+                }
+                0
+            }
+            Next::Done => unreachable!("a finished pager fetches nothing"),
+        };
+        let response = self.client.send(&request).await?.error_for_status()?;
+        let (raw_items, total, next) = match self.style {
+            PagingStyle::JiraPageBean => {
+                let page: PageBean<T> = response.json()?;
+                let received = page.values.len() as u64;
+                let end = offset + received;
+                let next = match (page.is_last, page.total) {
+                    // `isLast` can lie in both directions: believe `total` when it says more.
+                    (Some(true), Some(total)) if end < total => {
+                        tracing::debug!(
+                            "{}: isLast at {end} of a stated total {total}; reading on",
+                            response.path()
+                        );
+                        Next::Offset(end)
+                    }
+                    (Some(true), _) => Next::Done,
+                    (None, Some(total)) if end >= total => Next::Done,
+                    _ => Next::Offset(end),
+                };
+                (page.values, page.total, next)
+            }
+            PagingStyle::JiraArray => {
+                let values: Vec<T> = response.json()?;
+                let end = offset + values.len() as u64;
+                (values, None, Next::Offset(end))
+            }
+            PagingStyle::JiraCursor => {
+                let page: CursorPage<T> = response.json()?;
+                let cursor = page.next_cursor.as_ref().and_then(|c| match c {
+                    serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+                if let Next::Cursor(used) = &position {
+                    self.cursors_used.insert(used.clone());
+                }
+                let next = match (page.is_last, cursor) {
+                    (Some(true), _) | (_, None) => Next::Done,
+                    (_, Some(cursor)) if self.cursors_used.contains(&cursor) => {
+                        tracing::warn!(
+                            "{}: the server returned a cursor it gave before; stopping",
+                            response.path()
+                        );
+                        Next::Done
+                    }
+                    (_, Some(cursor)) => Next::Cursor(cursor),
+                };
+                (page.values, None, next)
+            }
+            PagingStyle::Confluence => {
+                let page: ConfluencePage<T> = response.json()?;
+                let end = offset + page.results.len() as u64;
+                // Only the existence of `next` is used: its `start` can be wrong on capped
+                // pages, and its host is the server's configured base URL.
+                let next = if page.links.next.is_some() {
+                    Next::Offset(end)
+                } else {
+                    Next::Done
+                };
+                (page.results, page.total_count, next)
+            }
+        };
+        let received = raw_items.len();
+        let mut items = Vec::with_capacity(received);
+        for item in raw_items {
+            if self.seen.insert((self.key)(&item)) {
+                items.push(item);
+            }
+        }
+        self.next = Some(if received == 0 {
+            Next::Done
+        } else if items.is_empty() {
+            tracing::warn!(
+                "{}: a page of {received} items all seen before; stopping",
+                response.path()
+            );
+            Next::Done
+        } else {
+            next
+        });
+        Ok(Page {
+            items,
+            received,
+            offset,
+            total,
+        })
+    }
+}

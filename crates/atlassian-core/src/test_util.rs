@@ -1,0 +1,170 @@
+//! What the product crates' tests need (feature `test-util`): clients for loopback servers with
+//! short retry delays, the recorded fixtures, and a private certificate authority with a TLS
+//! terminator to put HTTPS in front of any loopback server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::client::{Client, ClientConfig};
+use crate::credential::Token;
+use crate::retry::RetryPolicy;
+use crate::target::BaseUrl;
+
+/// A retry policy with the production budget but millisecond delays, so tests of retries run
+/// fast.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_secs(2),
+        ..RetryPolicy::default()
+    }
+}
+
+/// A client configuration for a loopback server, with fast retries and a 10 s timeout.
+pub fn test_config(base_url: &str, token: Option<&str>) -> ClientConfig {
+    let mut config = ClientConfig::new(BaseUrl::parse(base_url).expect("a valid test base URL"));
+    config.token = token.map(|t| Token::new(t).expect("a valid test token"));
+    config.retry = fast_retry();
+    config.timeout = Duration::from_secs(10);
+    config
+}
+
+/// A client for a loopback server (see [`test_config`]).
+pub fn test_client(base_url: &str, token: Option<&str>) -> Client {
+    Client::new(test_config(base_url, token)).expect("a test client")
+}
+
+/// The workspace's `fixtures/` folder.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .canonicalize()
+        .expect("the workspace has a fixtures/ folder")
+}
+
+/// The text of a fixture file, by its path below `fixtures/`.
+pub fn read_fixture(relative: &str) -> String {
+    let path = fixtures_dir().join(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+}
+
+/// A certificate authority made on the fly, to issue server certificates for loopback tests.
+pub struct TestCa {
+    issuer: Issuer<'static, KeyPair>,
+    ca_pem: String,
+}
+
+impl std::fmt::Debug for TestCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestCa")
+    }
+}
+
+/// A server certificate and its key, in PEM.
+#[derive(Clone, Debug)]
+pub struct ServerCert {
+    /// The certificate.
+    pub cert_pem: String,
+    /// The private key.
+    pub key_pem: String,
+}
+
+impl TestCa {
+    /// A new CA named `name`.
+    pub fn new(name: &str) -> Self {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate().expect("CA key");
+        let cert = params.self_signed(&key).expect("CA certificate");
+        Self {
+            ca_pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// The CA certificate in PEM (what `--ca-cert` takes).
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Writes the CA certificate to `dir/ca.pem` and returns the path.
+    pub fn write_ca_pem(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, &self.ca_pem).expect("write the CA certificate");
+        path
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses).
+    pub fn issue(&self, names: &[&str]) -> ServerCert {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "atlassian-dc test server");
+        let key = KeyPair::generate().expect("server key");
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        ServerCert {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+/// A rustls server configuration for `cert`, with its crypto provider given explicitly (two
+/// providers in one test binary make the default builder panic).
+pub fn server_tls_config(cert: &ServerCert) -> Arc<tokio_rustls::rustls::ServerConfig> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).expect("cert PEM")];
+    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("key PEM");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server certificate and key");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// Terminates TLS on a new loopback port with `cert` and forwards the plain bytes to
+/// `backend` (a wiremock server, say). Runs until the runtime stops.
+pub async fn tls_terminator(cert: &ServerCert, backend: SocketAddr) -> SocketAddr {
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls_config(cert));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A failed handshake is what some tests want; just drop the connection.
+                let Ok(mut tls) = acceptor.accept(client).await else {
+                    return;
+                };
+                let Ok(mut upstream) = TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+            });
+        }
+    });
+    address
+}

@@ -1,0 +1,1 @@
+//! Jira Data Center: REST resources mapped onto the `atlassian-core` model (built in a later issue).
