@@ -250,7 +250,7 @@ impl Response {
             method: self.method.clone(),
             path: self.path.clone(),
             status: self.status,
-            body: ApiErrorBody::parse(self.content_type(), &self.body),
+            body: Box::new(ApiErrorBody::parse(self.content_type(), &self.body)),
             login_reason: self.login_reason().map(str::to_owned),
             retry_after: self.rate_limit().retry_after,
         }
@@ -534,38 +534,37 @@ impl Client {
                 continue;
             }
 
-            if status.is_redirection() {
-                if let Some(location) = headers
+            if status.is_redirection()
+                && let Some(location) = headers
                     .get(header::LOCATION)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|l| url.join(l).ok())
-                {
-                    if !inner.base_url.is_same_origin(&location) {
-                        return Err(Error::CrossOriginRedirect {
-                            method,
-                            path: display_path,
-                            location: without_query(&location),
-                            origin: inner.base_url.origin_str(),
-                        });
-                    }
-                    redirects += 1;
-                    if redirects > MAX_REDIRECTS {
-                        return Err(Error::TooManyRedirects {
-                            method,
-                            path: display_path,
-                            location: without_query(&location),
-                        });
-                    }
-                    if status == StatusCode::SEE_OTHER
-                        || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
-                    {
-                        method = Method::GET;
-                        body = None;
-                    }
-                    tracing::debug!("{display_path}: redirected to {}", location.path());
-                    url = location;
-                    continue;
+            {
+                if !inner.base_url.is_same_origin(&location) {
+                    return Err(Error::CrossOriginRedirect {
+                        method,
+                        path: display_path,
+                        location: without_query(&location),
+                        origin: inner.base_url.origin_str(),
+                    });
                 }
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(Error::TooManyRedirects {
+                        method,
+                        path: display_path,
+                        location: without_query(&location),
+                    });
+                }
+                if status == StatusCode::SEE_OTHER
+                    || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
+                {
+                    method = Method::GET;
+                    body = None;
+                }
+                tracing::debug!("{display_path}: redirected to {}", location.path());
+                url = location;
+                continue;
             }
 
             return Ok(Response {
@@ -589,10 +588,11 @@ impl Client {
         let mut builder = inner.http.request(method.clone(), url.clone());
         // The origin policy, checked at the last moment: the token goes to the base URL's
         // origin and nowhere else.
-        if send_token && inner.base_url.is_same_origin(url) {
-            if let Some(token) = &inner.token {
-                builder = builder.header(header::AUTHORIZATION, token.authorization());
-            }
+        if send_token
+            && inner.base_url.is_same_origin(url)
+            && let Some(token) = &inner.token
+        {
+            builder = builder.header(header::AUTHORIZATION, token.authorization());
         }
         if let Some(body) = body {
             builder = builder
@@ -645,16 +645,16 @@ fn classify(error: &reqwest::Error) -> TransportKind {
     // errors): worth a retry like a broken body.
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if matches!(
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
                 io.kind(),
                 std::io::ErrorKind::ConnectionReset
                     | std::io::ErrorKind::ConnectionAborted
                     | std::io::ErrorKind::UnexpectedEof
                     | std::io::ErrorKind::BrokenPipe
-            ) {
-                return TransportKind::Body;
-            }
+            )
+        {
+            return TransportKind::Body;
         }
         // hyper is not a dependency of this crate, so its kinds are read from the text.
         let text = cause.to_string();
@@ -678,10 +678,9 @@ fn chain_has_tls_error(error: &reqwest::Error) -> bool {
         if let Some(inner) = error
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
+            && is_tls(inner)
         {
-            if is_tls(inner) {
-                return true;
-            }
+            return true;
         }
         error.source().is_some_and(is_tls)
     }

@@ -38,7 +38,8 @@ pub enum Error {
         method: Method,
         path: String,
         status: StatusCode,
-        body: ApiErrorBody,
+        /// Boxed: errors travel in every `Result`, and most are not status errors.
+        body: Box<ApiErrorBody>,
         /// `X-Seraph-LoginReason`, when the server sent it.
         login_reason: Option<String>,
         /// `Retry-After` of the last answer, when the server sent it.
@@ -317,10 +318,10 @@ impl ApiErrorBody {
                     parsed.messages.push(m.to_owned());
                 }
             }
-            if parsed.messages.is_empty() {
-                if let Some(reason) = map.get("reason").and_then(|m| m.as_str()) {
-                    parsed.messages.push(reason.to_owned());
-                }
+            if parsed.messages.is_empty()
+                && let Some(reason) = map.get("reason").and_then(|m| m.as_str())
+            {
+                parsed.messages.push(reason.to_owned());
             }
             if parsed.messages.is_empty() && parsed.field_errors.is_empty() {
                 parsed.excerpt = Some(excerpt(trimmed));
@@ -359,10 +360,10 @@ impl ApiErrorBody {
                 .iter()
                 .map(|(field, message)| format!("{field}: {message}")),
         );
-        if parts.is_empty() {
-            if let Some(excerpt) = &self.excerpt {
-                parts.push(excerpt.clone());
-            }
+        if parts.is_empty()
+            && let Some(excerpt) = &self.excerpt
+        {
+            parts.push(excerpt.clone());
         }
         parts.join("; ")
     }

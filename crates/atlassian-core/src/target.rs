@@ -107,12 +107,11 @@ impl BaseUrl {
     /// and logs. Falls back to the full path for a URL outside the base.
     pub fn relative(&self, url: &Url) -> String {
         let full = &url[url::Position::BeforePath..];
-        if self.is_same_origin(url) {
-            if let Some(rest) = full.strip_prefix(self.context_path()) {
-                if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') {
-                    return rest.to_owned();
-                }
-            }
+        if self.is_same_origin(url)
+            && let Some(rest) = full.strip_prefix(self.context_path())
+            && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+        {
+            return rest.to_owned();
         }
         full.to_owned()
     }
