@@ -1,0 +1,8 @@
+//! Jira Data Center's REST API (`/rest/api/2`), as the reference documents it.
+
+use crate::server::{Call, Ctx, Reply};
+
+/// Answers one request.
+pub fn handle(_ctx: &Ctx<'_>, call: &Call<'_>) -> Reply {
+    Reply::tomcat(404, format!("{} (unknown)", call.method), "Not Found")
+}

@@ -1,0 +1,202 @@
+//! The ground truth: the inventory a complete, correct scan of a simulated server must produce,
+//! computed from the dataset alone (never by running scanning code, or a test would compare
+//! the scanner with itself).
+//!
+//! The mapping follows `atlassian-dc-inventory/v1`: Jira memberships are transitive (Jira
+//! reports nested-group members), Confluence memberships are direct; Confluence never shows
+//! e-mail addresses, and shows account status only from 8.4 (`expand=status`).
+
+use atlassian_core::inventory::{Coverage, ScannedAs, System};
+use atlassian_core::{Account, Inventory, InventoryBuilder, ResourceRef, Subject};
+
+use crate::dataset::{Actor, Dataset, Holder, Product, SpaceSubject, TokenRole, Version};
+
+/// The moment every ground truth claims to be from (scans are compared without it).
+pub const TRUTH_TIME: &str = "2026-01-01T00:00:00Z";
+
+/// The coverage collections a scan of `product` reports.
+pub fn collections(product: Product, version: Version) -> Vec<&'static str> {
+    match product {
+        Product::Jira => vec![
+            "accounts",
+            "groups",
+            "memberships",
+            "resources",
+            "grants:project-roles",
+            "grants:applications",
+            "grants:permission-schemes",
+        ],
+        Product::Confluence => {
+            let mut c = vec![
+                "accounts",
+                "groups",
+                "memberships",
+                "resources",
+                "grants:space-permissions",
+            ];
+            if version.at_least(9, 3, 0) {
+                c.push("grants:global-permissions");
+            }
+            c
+        }
+    }
+}
+
+/// Whether the Confluence version reports account status (`expand=status`, 8.4+).
+pub fn confluence_reports_status(version: Version) -> bool {
+    version.at_least(8, 4, 0)
+}
+
+/// The ground truth of `data` served as `version` at `base_url`, as seen by the admin token.
+pub fn ground_truth(data: &Dataset, version: Version, base_url: &str) -> Inventory {
+    let admin = data
+        .token(TokenRole::Admin)
+        .map(|t| &data.users[t.owner as usize]);
+    let system = System {
+        product: match data.product {
+            Product::Jira => atlassian_core::Product::Jira,
+            Product::Confluence => atlassian_core::Product::Confluence,
+        },
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        version: version.to_string(),
+        title: Some(data.title.clone()),
+        instance_id: Some(data.instance_id.clone()),
+    };
+    let scanned_as = ScannedAs {
+        key: admin.map(|u| u.key.clone()).unwrap_or_default(),
+        username: admin.map(|u| u.username.clone()).unwrap_or_default(),
+    };
+    let mut b = InventoryBuilder::new(system, scanned_as);
+    let reports_status = match data.product {
+        Product::Jira => true,
+        Product::Confluence => confluence_reports_status(version),
+    };
+    for user in &data.users {
+        let mut account = Account::new(user.key.clone());
+        account.username = Some(user.username.clone());
+        account.display_name = Some(user.display_name.clone());
+        account.email = match data.product {
+            Product::Jira => user.email.clone(),
+            Product::Confluence => None,
+        };
+        account.active = reports_status.then_some(user.active);
+        b.account(account);
+    }
+    for group in &data.groups {
+        b.group(group.name.clone());
+    }
+    for (g, group) in data.groups.iter().enumerate() {
+        let members = match data.product {
+            Product::Jira => data.effective_members(g as u32),
+            Product::Confluence => group.members.clone(),
+        };
+        for u in members {
+            b.membership(group.name.clone(), data.users[u as usize].key.clone());
+        }
+    }
+    match data.product {
+        Product::Jira => jira_truth(data, &mut b),
+        Product::Confluence => confluence_truth(data, &mut b),
+    }
+    for collection in collections(data.product, version) {
+        b.coverage(Coverage::complete(collection, "ground truth"));
+    }
+    let at: jiff::Timestamp = TRUTH_TIME.parse().expect("a valid timestamp");
+    b.build(at)
+        .unwrap_or_else(|e| panic!("the dataset's ground truth is inconsistent: {e}"))
+}
+
+fn jira_truth(data: &Dataset, b: &mut InventoryBuilder) {
+    let user_key = |u: u32| data.users[u as usize].key.clone();
+    let group_name = |g: u32| data.groups[g as usize].name.clone();
+    for app in &data.application_roles {
+        let resource = ResourceRef::Application(app.key.clone());
+        b.resource(atlassian_core::Resource::new(
+            &resource,
+            Some(app.name.clone()),
+        ));
+        for &g in &app.groups {
+            b.grant(resource.clone(), "use", Subject::Group(group_name(g)));
+        }
+    }
+    for project in &data.projects {
+        let resource = ResourceRef::Project(project.key.clone());
+        b.resource(
+            atlassian_core::Resource::new(&resource, Some(project.name.clone()))
+                .with_archived(project.archived),
+        );
+        for (role, actors) in &project.role_actors {
+            let permission = format!("role:{}", data.roles[*role as usize].name);
+            for actor in actors {
+                let subject = match actor {
+                    Actor::User(u) => Subject::Account(user_key(*u)),
+                    Actor::Group(g) => Subject::Group(group_name(*g)),
+                    // Jira shows no name for it: nothing to grant to.
+                    Actor::DeletedUser(_) => continue,
+                };
+                b.grant(resource.clone(), permission.clone(), subject);
+            }
+        }
+        let scheme = &data.permission_schemes[project.scheme as usize];
+        for grant in &scheme.grants {
+            if let Some(subject) = holder_subject(data, &grant.holder) {
+                b.grant(resource.clone(), grant.permission.clone(), subject);
+            }
+        }
+    }
+}
+
+/// The spec's subject for a permission-scheme holder. `None` for a holder that names nothing
+/// (a user key or role id the instance does not have).
+pub fn holder_subject(data: &Dataset, holder: &Holder) -> Option<Subject> {
+    let parameter = holder.parameter.as_deref().filter(|p| !p.is_empty());
+    Some(match (holder.holder_type.as_str(), parameter) {
+        ("group", Some(name)) => Subject::Group(name.to_owned()),
+        ("group", None) | ("anyone", _) => Subject::Anonymous,
+        ("user", Some(key)) => {
+            data.users.iter().find(|u| u.key == key)?;
+            Subject::Account(key.to_owned())
+        }
+        ("projectRole", Some(id)) => {
+            let role = data.roles.iter().find(|r| r.id.to_string() == id)?;
+            Subject::Role(role.name.clone())
+        }
+        ("applicationRole", Some(key)) => Subject::Application(key.to_owned()),
+        ("applicationRole", None) => Subject::Authenticated,
+        (other, Some(p)) => Subject::Special(format!("{other}:{p}")),
+        (other, None) => Subject::Special(other.to_owned()),
+    })
+}
+
+fn confluence_truth(data: &Dataset, b: &mut InventoryBuilder) {
+    for space in &data.spaces {
+        let resource = ResourceRef::Space(space.key.clone());
+        b.resource(
+            atlassian_core::Resource::new(&resource, Some(space.name.clone()))
+                .with_archived(space.archived),
+        );
+        for permission in &space.permissions {
+            let subject = match permission.subject {
+                SpaceSubject::User(u) => Subject::Account(data.users[u as usize].key.clone()),
+                SpaceSubject::Group(g) => Subject::Group(data.groups[g as usize].name.clone()),
+                SpaceSubject::Anonymous => Subject::Anonymous,
+            };
+            b.grant(
+                resource.clone(),
+                format!("{}:{}", permission.target_type, permission.operation_key),
+                subject,
+            );
+        }
+    }
+    if let Some(admins) = data
+        .groups
+        .iter()
+        .find(|g| g.name.eq_ignore_ascii_case("confluence-administrators"))
+    {
+        b.grant(
+            ResourceRef::System,
+            "system:administer",
+            Subject::Group(admins.name.clone()),
+        );
+    }
+}
