@@ -1,0 +1,209 @@
+//! The generator: deterministic, valid, with the awkward parts the issue lists, and a ground
+//! truth that satisfies the inventory schema.
+
+use dc_sim::dataset::{Actor, SpaceSubject, resolve_version};
+use dc_sim::truth::ground_truth;
+use dc_sim::{Product, Scale, generate};
+
+fn schema_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_dataset_and_another_seed_another() {
+    for product in [Product::Jira, Product::Confluence] {
+        let a = generate(product, Scale::SMALL, 7);
+        assert_eq!(a, generate(product, Scale::SMALL, 7));
+        assert_ne!(a.users, generate(product, Scale::SMALL, 8).users);
+        a.validate().unwrap();
+    }
+}
+
+#[test]
+fn jira_small_has_every_awkward_part() {
+    let d = generate(Product::Jira, Scale::SMALL, 1);
+    assert_eq!(d.users.len(), 2_500);
+    assert!(d.users.iter().any(|u| !u.active), "inactive users");
+    assert!(
+        d.users
+            .iter()
+            .any(|u| !u.key.starts_with("JIRAUSER") && u.key != u.username.to_lowercase()),
+        "renamed users"
+    );
+    assert!(d.users.iter().any(|u| u.email.is_none()), "hidden e-mails");
+    let undotted = d.users.iter().filter(|u| {
+        !u.username.contains('.')
+            && !u.display_name.contains('.')
+            && u.email.as_deref().is_none_or(|e| !e.contains('.'))
+    });
+    assert!(
+        undotted.count() > 100,
+        "users that `username=.` cannot find"
+    );
+    let in_a_group: std::collections::HashSet<u32> = d
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    assert!(in_a_group.len() < d.users.len(), "users in no group");
+    for c in [' ', '+', '&', '/', ':'] {
+        assert!(
+            d.groups.iter().any(|g| g.name.contains(c)),
+            "a group name with {c:?}"
+        );
+    }
+    assert!(
+        d.groups.iter().any(|g| !g.name.is_ascii()),
+        "a non-ASCII group name"
+    );
+    assert!(
+        d.groups.iter().any(|g| !g.subgroups.is_empty()),
+        "nested groups"
+    );
+    assert!(d.projects.iter().any(|p| p.archived), "archived projects");
+    assert!(
+        d.projects
+            .iter()
+            .flat_map(|p| &p.role_actors)
+            .flat_map(|(_, a)| a)
+            .any(|a| matches!(a, Actor::DeletedUser(_))),
+        "a deleted user in a role"
+    );
+    let holders: std::collections::BTreeSet<(String, bool)> = d
+        .permission_schemes
+        .iter()
+        .flat_map(|s| &s.grants)
+        .map(|g| (g.holder.holder_type.clone(), g.holder.parameter.is_some()))
+        .collect();
+    for expected in [
+        ("group", true),
+        ("group", false),
+        ("user", true),
+        ("projectRole", true),
+        ("applicationRole", true),
+        ("applicationRole", false),
+        ("anyone", false),
+        ("reporter", false),
+        ("assignee", false),
+        ("projectLead", false),
+        ("userCustomField", true),
+        ("groupCustomField", true),
+        ("sd.customer.portal.only", false),
+    ] {
+        assert!(
+            holders.contains(&(expected.0.to_owned(), expected.1)),
+            "holder {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn confluence_small_has_personal_archived_and_anonymous_spaces() {
+    let d = generate(Product::Confluence, Scale::SMALL, 1);
+    assert!(
+        d.spaces
+            .iter()
+            .any(|s| s.personal && s.key.starts_with('~'))
+    );
+    assert!(d.spaces.iter().any(|s| s.archived));
+    assert!(d.spaces.iter().any(|s| {
+        s.permissions
+            .iter()
+            .any(|p| p.subject == SpaceSubject::Anonymous)
+    }));
+    assert!(
+        d.groups
+            .iter()
+            .any(|g| g.name == "confluence-administrators" && g.members.contains(&0))
+    );
+    assert!(
+        d.groups.iter().any(|g| g.name.contains('/')),
+        "a group the member endpoint cannot serve"
+    );
+    assert!(d.groups.iter().all(|g| g.subgroups.is_empty()));
+}
+
+#[test]
+fn ground_truths_validate_against_the_schema_and_follow_the_mapping() {
+    let validator = schema_validator();
+    for (product, versions) in [
+        (Product::Jira, ["8.20", "9.12", "10.3"]),
+        (Product::Confluence, ["7.19", "8.5", "9.2"]),
+    ] {
+        let d = generate(product, Scale::TINY, 3);
+        for short in versions {
+            let version = resolve_version(product, short).unwrap();
+            let truth = ground_truth(&d, version, "https://sim.example.com/ctx");
+            let mut json = Vec::new();
+            truth.write_json(&mut json).unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{product} {short}: {errors:?}");
+            assert_eq!(truth.accounts.len(), d.users.len());
+            assert!(truth.coverage.iter().all(|c| c.complete));
+            match product {
+                Product::Jira => {
+                    // Nested groups: the parent lists its subgroups' members too.
+                    let parent = d
+                        .groups
+                        .iter()
+                        .position(|g| !g.subgroups.is_empty())
+                        .unwrap();
+                    let parent_name = &d.groups[parent].name;
+                    let listed = truth
+                        .memberships
+                        .iter()
+                        .filter(|m| &m.group == parent_name)
+                        .count();
+                    assert_eq!(listed, d.effective_members(parent as u32).len());
+                    assert!(truth.grants.iter().any(|g| g.subject == "anonymous"));
+                    assert!(truth.grants.iter().any(|g| g.subject == "authenticated"));
+                    assert!(
+                        truth
+                            .grants
+                            .iter()
+                            .any(|g| g.subject.starts_with("special:userCustomField:"))
+                    );
+                    assert!(truth.grants.iter().any(|g| g.permission == "use"));
+                    assert!(truth.accounts.iter().all(|a| a.active.is_some()));
+                }
+                Product::Confluence => {
+                    assert!(truth.accounts.iter().all(|a| a.email.is_none()));
+                    let status = short != "7.19";
+                    assert!(
+                        truth.accounts.iter().all(|a| a.active.is_some() == status),
+                        "{short}"
+                    );
+                    assert!(truth.grants.iter().any(|g| g.resource == "system"
+                        && g.permission == "system:administer"
+                        && g.subject == "group:confluence-administrators"));
+                    assert!(
+                        truth
+                            .grants
+                            .iter()
+                            .any(|g| g.subject == "anonymous" && g.permission == "space:read")
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_large_scale_reaches_its_sizes() {
+    // Medium only: large takes a few seconds more and proves nothing new here.
+    let d = generate(Product::Jira, Scale::MEDIUM, 1);
+    assert_eq!(d.users.len(), 50_000);
+    assert_eq!(d.groups.len(), 3_000);
+    assert_eq!(d.projects.len(), 800);
+    let memberships: usize = d.groups.iter().map(|g| g.members.len()).sum();
+    assert!((380_000..=400_000).contains(&memberships), "{memberships}");
+}
