@@ -5,6 +5,7 @@
 //! This crate knows nothing of Jira or Confluence: product crates map their REST resources onto
 //! the types here.
 
+pub mod applinks;
 pub mod client;
 pub mod credential;
 pub mod error;

@@ -1,1 +1,29 @@
-//! Jira Data Center: REST resources mapped onto the `atlassian-core` model (built in a later issue).
+//! Jira Data Center, mapped onto the `atlassian-core` identity model.
+//!
+//! [`JiraClient`] has one typed method or paging stream per REST resource; [`scan`] reads the
+//! whole instance — every account (active and inactive), group, membership, project, project
+//! role actor, application role and permission-scheme grant — into an
+//! [`Inventory`](atlassian_core::Inventory) whose `coverage` says, per collection, whether the
+//! scan can prove it complete.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), atlassian_core::Error> {
+//! use atlassian_core::{Client, ClientConfig, Target, Token};
+//! use jira_dc::{JiraClient, ScanOptions, scan};
+//!
+//! let target = Target::parse("jira.example.com")?;
+//! let token = Token::from_env()?.expect("ATLASSIAN_PAT is set");
+//! let client = Client::new(ClientConfig::new(target.base_url).token(token))?;
+//! let inventory = scan(&JiraClient::new(client), &ScanOptions::default()).await?;
+//! println!("{} accounts", inventory.accounts.len());
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod model;
+pub mod scan;
+pub mod sweep;
+
+pub use api::JiraClient;
+pub use scan::{Progress, ProgressFn, ScanOptions, scan};
+pub use sweep::{SweepOutcome, UserSearchSweep};

@@ -1,0 +1,678 @@
+//! [`scan`]: one Jira Data Center into one inventory, with honest coverage.
+//!
+//! Order and why: groups first (the picker, checked against its `total`), then every group's
+//! members (most accounts are known after this), then accounts (`user/list` where the server
+//! has it, else the user-search sweep, which the known accounts make cheaper), projects, role
+//! actors, application roles and permission schemes. A collection the token may not read is
+//! reported incomplete with the reason and the fix; the scan goes on.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use atlassian_core::applinks::fetch_manifest;
+use atlassian_core::inventory::{Coverage, ScannedAs, System};
+use atlassian_core::{
+    Account, Error, Inventory, InventoryBuilder, Product, Resource, ResourceRef, Subject,
+};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::api::JiraClient;
+use crate::model::{GROUP_ACTOR, Holder, MyPermissions, ServerInfo, USER_ACTOR, User};
+use crate::sweep::UserSearchSweep;
+
+/// Progress of a scan, for a display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The phase (`groups`, `memberships`, `accounts`, `projects`, `roles`, `applications`,
+    /// `permission schemes`).
+    pub phase: &'static str,
+    /// Items done in this phase.
+    pub done: u64,
+    /// Items in this phase, when known.
+    pub total: Option<u64>,
+}
+
+/// Called with progress as the scan goes.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How to scan.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// The group picker's `maxResults`: large enough for any real instance, in one answer.
+const PICKER_MAX: u32 = 1_000_000;
+
+/// Scans the whole instance.
+pub async fn scan(api: &JiraClient, options: &ScanOptions) -> Result<Inventory, Error> {
+    Scanner::start(api, options).await?.run().await
+}
+
+struct Scanner<'a> {
+    api: &'a JiraClient,
+    options: &'a ScanOptions,
+    info: ServerInfo,
+    permissions: MyPermissions,
+    builder: InventoryBuilder,
+    /// Lower-case username → key, for role actors (which name users by username).
+    by_username: HashMap<String, String>,
+    /// Every user bean seen, for the sweep's predictions.
+    known: Vec<User>,
+    known_keys: HashSet<String>,
+    parallelism: usize,
+}
+
+/// The fix to name when the token's owner lacks administrator rights.
+const NEEDS_ADMIN: &str = "the token must belong to a Jira administrator";
+/// The fix to name when the token's owner lacks Browse Users.
+const NEEDS_BROWSE: &str = "grant the Browse Users global permission to the service account";
+
+impl<'a> Scanner<'a> {
+    async fn start(api: &'a JiraClient, options: &'a ScanOptions) -> Result<Self, Error> {
+        let client = api.client();
+        let info = api.server_info().await?;
+        let manifest = fetch_manifest(client).await.unwrap_or_else(|e| {
+            tracing::debug!("no applinks manifest: {e}");
+            None
+        });
+        let me = api.myself().await?;
+        let permissions = api.my_permissions().await.unwrap_or_else(|e| {
+            tracing::warn!("cannot read the token's permissions ({e}); assuming all");
+            MyPermissions::default()
+        });
+        let system = System {
+            product: Product::Jira,
+            base_url: client.base_url().as_str().to_owned(),
+            version: info.version.clone(),
+            title: info.server_title.clone(),
+            instance_id: manifest.and_then(|m| m.id),
+        };
+        let scanned_as = ScannedAs {
+            key: me.key.clone().or_else(|| me.name.clone()).unwrap_or_default(),
+            username: me.name.clone().unwrap_or_default(),
+        };
+        let parallelism = client.stats().max_concurrency * 2;
+        let mut scanner = Self {
+            api,
+            options,
+            info,
+            permissions,
+            builder: InventoryBuilder::new(system, scanned_as),
+            by_username: HashMap::new(),
+            known: Vec::new(),
+            known_keys: HashSet::new(),
+            parallelism,
+        };
+        scanner.add_user(me);
+        Ok(scanner)
+    }
+
+    fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
+        if let Some(progress) = &self.options.progress {
+            progress(&Progress { phase, done, total });
+        }
+    }
+
+    /// `mypermissions` unread (an old server, an error): assume the rights and let the
+    /// endpoints say no.
+    fn permissions_known(&self) -> bool {
+        !self.permissions.permissions.is_empty()
+    }
+
+    fn can_browse_users(&self) -> bool {
+        !self.permissions_known()
+            || ["USER_PICKER", "ADMINISTER", "SYSTEM_ADMIN"]
+                .iter()
+                .any(|k| self.permissions.has(k))
+    }
+
+    fn is_admin(&self) -> bool {
+        !self.permissions_known() || self.permissions.has("ADMINISTER") || self.permissions.has("SYSTEM_ADMIN")
+    }
+
+    /// Adds (or completes) an account from a user bean; returns its key.
+    fn add_user(&mut self, user: User) -> Option<String> {
+        let key = user.key.clone().or_else(|| user.name.clone()).filter(|k| !k.is_empty())?;
+        let mut account = Account::new(key.clone());
+        account.username = user.name.clone().filter(|n| !n.is_empty());
+        account.display_name = user.display_name.clone().filter(|n| !n.is_empty());
+        account.email = user.email_address.clone().filter(|e| !e.is_empty());
+        account.active = user.active;
+        self.builder.account(account);
+        if let Some(name) = &user.name {
+            self.by_username.insert(name.to_lowercase(), key.clone());
+        }
+        if self.known_keys.insert(key.clone()) {
+            self.known.push(user);
+        }
+        Some(key)
+    }
+
+    async fn run(mut self) -> Result<Inventory, Error> {
+        let groups = self.groups().await?;
+        self.memberships(&groups).await?;
+        self.accounts().await?;
+        let projects = self.projects().await?;
+        self.applications().await?;
+        self.roles(&projects).await?;
+        self.permission_schemes(&projects).await?;
+        let now = jiff::Timestamp::now();
+        Ok(self.builder.build(now)?)
+    }
+
+    /// The groups: one picker call with a large `maxResults`, checked against `total`; when
+    /// the server cut it, a sweep of substring queries until the count matches.
+    async fn groups(&mut self) -> Result<Vec<String>, Error> {
+        self.progress("groups", 0, None);
+        let root = self.api.group_picker("", PICKER_MAX).await?;
+        let total = root.total.unwrap_or(root.groups.len() as u64);
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        for g in root.groups {
+            names.insert(g.name.to_lowercase(), g.name);
+        }
+        let mut queries = 1u64;
+        if (names.len() as u64) < total {
+            // The picker matches substrings: a query at its limit is refined by one character
+            // on either side until every group is found (the count proves it).
+            let limit = names.len();
+            let mut alphabet: HashSet<char> = "abcdefghijklmnopqrstuvwxyz0123456789 -_.".chars().collect();
+            for name in names.keys() {
+                alphabet.extend(name.chars());
+            }
+            let mut asked: HashSet<String> = HashSet::from([String::new()]);
+            let mut frontier: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
+            let api = self.api;
+            while !frontier.is_empty() && (names.len() as u64) < total {
+                frontier.retain(|q| asked.insert(q.clone()));
+                let answers: Vec<(String, crate::model::GroupSuggestions)> =
+                    futures::stream::iter(std::mem::take(&mut frontier))
+                        .map(|q| async move {
+                            let answer = api.group_picker(&q, PICKER_MAX).await?;
+                            Ok::<_, Error>((q, answer))
+                        })
+                        .buffer_unordered(self.parallelism)
+                        .try_collect()
+                        .await?;
+                queries += answers.len() as u64;
+                for (q, answer) in answers {
+                    let cut = (answer.groups.len() as u64) < answer.total.unwrap_or(0)
+                        || answer.groups.len() >= limit;
+                    for g in answer.groups {
+                        alphabet.extend(g.name.to_lowercase().chars());
+                        names.insert(g.name.to_lowercase(), g.name);
+                    }
+                    if cut && q.chars().count() < 24 {
+                        for c in &alphabet {
+                            frontier.push(format!("{q}{c}"));
+                            frontier.push(format!("{c}{q}"));
+                        }
+                    }
+                }
+                self.progress("groups", names.len() as u64, Some(total));
+            }
+        }
+        let found = names.len() as u64;
+        let coverage = if !self.can_browse_users() {
+            Coverage::incomplete(
+                "groups",
+                Some("groups/picker".into()),
+                format!("the token's owner lacks Browse Users: the group picker answers exact names only; {NEEDS_BROWSE}"),
+            )
+        } else if found >= total {
+            let method = if queries == 1 {
+                "groups/picker (count checked against total)".to_owned()
+            } else {
+                format!("groups/picker substring sweep ({queries} queries, count checked against total)")
+            };
+            Coverage::complete("groups", method)
+        } else {
+            Coverage::incomplete(
+                "groups",
+                Some("groups/picker substring sweep".into()),
+                format!("the picker reports {total} groups but only {found} could be listed"),
+            )
+        };
+        self.builder.coverage(coverage);
+        let names: Vec<String> = names.into_values().collect();
+        for name in &names {
+            self.builder.group(name.clone());
+        }
+        self.progress("groups", found, Some(total));
+        Ok(names)
+    }
+
+    /// Every group's members (nested groups' members included, as Jira reports them).
+    async fn memberships(&mut self, groups: &[String]) -> Result<(), Error> {
+        let total = groups.len() as u64;
+        self.progress("memberships", 0, Some(total));
+        let api = self.api;
+        let mut results = futures::stream::iter(groups.iter().cloned())
+            .map(|group| async move {
+                let members: Result<Vec<User>, Error> = api.group_members(&group).try_collect().await;
+                (group, members)
+            })
+            .buffer_unordered(self.parallelism);
+        let mut refused: Option<Error> = None;
+        let mut vanished = Vec::new();
+        let mut done = 0u64;
+        while let Some((group, members)) = results.next().await {
+            done += 1;
+            match members {
+                Ok(members) => {
+                    for user in members {
+                        if let Some(key) = self.add_user(user) {
+                            self.builder.membership(group.clone(), key);
+                        }
+                    }
+                }
+                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                    refused.get_or_insert(e);
+                }
+                Err(e) if e.is_not_found() => vanished.push(group),
+                Err(e) => return Err(e),
+            }
+            if done % 25 == 0 {
+                self.progress("memberships", done, Some(total));
+            }
+        }
+        drop(results);
+        for group in &vanished {
+            self.builder
+                .warning(format!("group {group:?} disappeared during the scan; its members are not listed"));
+        }
+        let coverage = match refused {
+            Some(e) => Coverage::incomplete(
+                "memberships",
+                Some("group/member".into()),
+                format!("group members could not be read ({e}); {NEEDS_ADMIN}"),
+            ),
+            None if !vanished.is_empty() => Coverage::incomplete(
+                "memberships",
+                Some("group/member".into()),
+                format!("{} groups disappeared during the scan", vanished.len()),
+            ),
+            None => Coverage::complete(
+                "memberships",
+                "group/member for every group (nested groups' members included)",
+            ),
+        };
+        self.builder.coverage(coverage);
+        self.progress("memberships", done, Some(total));
+        Ok(())
+    }
+
+    /// Every account: `user/list` where the server has it, else the user-search sweep.
+    async fn accounts(&mut self) -> Result<(), Error> {
+        self.progress("accounts", 0, None);
+        let listed: Result<Vec<User>, Error> = self.api.user_list().try_collect().await;
+        match listed {
+            Ok(users) => {
+                let n = users.len() as u64;
+                for user in users {
+                    self.add_user(user);
+                }
+                self.builder
+                    .coverage(Coverage::complete("accounts", format!("user/list ({n} users)")));
+                self.progress("accounts", n, Some(n));
+                return Ok(());
+            }
+            Err(e) if e.is_not_found() => {
+                tracing::debug!("no user/list on {}: sweeping user/search", self.info.version);
+            }
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                tracing::debug!("user/list refused ({e}); sweeping user/search");
+            }
+            Err(e) => return Err(e),
+        }
+        let cap = if self.info.version_triple().0 >= 10 { 100 } else { 1000 };
+        let known_before = self.known.len();
+        let sweep = UserSearchSweep::new(self.api, cap, self.parallelism);
+        let mut outcome = sweep.run(&self.known).await?;
+        let found = outcome.users.len();
+        for user in std::mem::take(&mut outcome.users) {
+            self.add_user(user);
+        }
+        let method = format!(
+            "user/search prefix sweep ({} searches, {} look-ups, cap {cap}; alphabet {:?})",
+            outcome.searches, outcome.lookups, outcome.alphabet
+        );
+        let coverage = if !self.can_browse_users() || (found == 0 && known_before > 1) {
+            Coverage::incomplete(
+                "accounts",
+                Some(method),
+                format!(
+                    "user search returned nothing: the token's owner lacks Browse Users; only accounts seen as group members or role actors are listed; {NEEDS_BROWSE}"
+                ),
+            )
+        } else if outcome.is_complete() {
+            Coverage::complete("accounts", method)
+        } else {
+            Coverage::incomplete(
+                "accounts",
+                Some(method),
+                format!(
+                    "{} prefixes still hit the search cap at the depth limit: {:?}",
+                    outcome.unresolved.len(),
+                    outcome.unresolved.iter().take(5).collect::<Vec<_>>()
+                ),
+            )
+        };
+        self.builder.coverage(coverage);
+        self.progress("accounts", self.known.len() as u64, None);
+        Ok(())
+    }
+
+    async fn projects(&mut self) -> Result<Vec<String>, Error> {
+        self.progress("projects", 0, None);
+        let projects = self.api.projects().await?;
+        let keys: Vec<String> = projects.iter().map(|p| p.key.clone()).collect();
+        for project in projects {
+            self.builder.resource(
+                Resource::new(&ResourceRef::Project(project.key), project.name)
+                    .with_archived(project.archived.unwrap_or(false)),
+            );
+        }
+        self.progress("projects", keys.len() as u64, Some(keys.len() as u64));
+        Ok(keys)
+    }
+
+    /// Application roles: resources `application:<key>`, and `use` grants to their groups.
+    async fn applications(&mut self) -> Result<(), Error> {
+        let project_detail = (!self.is_admin()).then(|| {
+            format!("only the projects the token's owner can browse are listed; {NEEDS_ADMIN}")
+        });
+        match self.api.application_roles().await {
+            Ok(roles) => {
+                for role in roles {
+                    let resource = ResourceRef::Application(role.key.clone());
+                    self.builder
+                        .resource(Resource::new(&resource, role.name.clone()));
+                    for group in role.groups {
+                        self.builder.group(group.clone());
+                        self.builder.grant(resource.clone(), "use", Subject::Group(group));
+                    }
+                }
+                self.builder
+                    .coverage(Coverage::complete("grants:applications", "applicationrole"));
+                self.builder.coverage(match project_detail {
+                    Some(detail) => Coverage::incomplete("resources", Some("project, applicationrole".into()), detail),
+                    None => Coverage::complete(
+                        "resources",
+                        "project?includeArchived=true, applicationrole",
+                    ),
+                });
+            }
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                let detail = format!("application roles could not be read ({e}); {NEEDS_ADMIN}");
+                self.builder.coverage(Coverage::incomplete(
+                    "grants:applications",
+                    Some("applicationrole".into()),
+                    detail.clone(),
+                ));
+                self.builder.coverage(Coverage::incomplete(
+                    "resources",
+                    Some("project, applicationrole".into()),
+                    project_detail.map_or(detail.clone(), |p| format!("{p}; {detail}")),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Every project × every global role: the role's actors in that project.
+    async fn roles(&mut self, projects: &[String]) -> Result<(), Error> {
+        let roles = match self.api.roles().await {
+            Ok(roles) => roles,
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                self.builder.coverage(Coverage::incomplete(
+                    "grants:project-roles",
+                    Some("project/{key}/role/{id}".into()),
+                    format!("project roles could not be read ({e}); {NEEDS_ADMIN}"),
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let pairs: Vec<(String, u64)> = projects
+            .iter()
+            .flat_map(|p| roles.iter().map(move |r| (p.clone(), r.id)))
+            .collect();
+        let total = pairs.len() as u64;
+        self.progress("roles", 0, Some(total));
+        let api = self.api;
+        let mut answers = futures::stream::iter(pairs)
+            .map(|(project, role)| async move { (project.clone(), api.project_role(&project, role).await) })
+            .buffer_unordered(self.parallelism);
+        let mut refused: Option<Error> = None;
+        let mut unresolved: Vec<(String, String, String)> = Vec::new();
+        let mut done = 0u64;
+        while let Some((project, answer)) = answers.next().await {
+            done += 1;
+            let role = match answer {
+                Ok(role) => role,
+                // This project does not have this global role.
+                Err(e) if e.is_not_found() => continue,
+                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                    refused.get_or_insert(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let resource = ResourceRef::Project(project.clone());
+            let permission = format!("role:{}", role.name);
+            for actor in role.actors {
+                let name = actor.name.clone().unwrap_or_default();
+                if actor.actor_type == GROUP_ACTOR {
+                    self.builder.group(name.clone());
+                    self.builder
+                        .grant(resource.clone(), permission.clone(), Subject::Group(name));
+                } else if actor.actor_type == USER_ACTOR {
+                    if name.is_empty() {
+                        self.builder.warning(format!(
+                            "project {project}: role {:?} is held by a user deleted from the directory ({}); not listed",
+                            role.name,
+                            actor.display_name.unwrap_or_default()
+                        ));
+                        continue;
+                    }
+                    match self.by_username.get(&name.to_lowercase()) {
+                        Some(key) => {
+                            self.builder.grant(
+                                resource.clone(),
+                                permission.clone(),
+                                Subject::Account(key.clone()),
+                            );
+                        }
+                        None => unresolved.push((project.clone(), permission.clone(), name)),
+                    }
+                } else {
+                    self.builder.warning(format!(
+                        "project {project}: role {:?} has an actor of unknown type {:?}",
+                        role.name, actor.actor_type
+                    ));
+                }
+            }
+            if done % 100 == 0 {
+                self.progress("roles", done, Some(total));
+            }
+        }
+        drop(answers);
+        // Actors the account phase did not see: look them up by username.
+        for (project, permission, username) in unresolved {
+            let key = match self.by_username.get(&username.to_lowercase()) {
+                Some(key) => Some(key.clone()),
+                None => match self.api.user_by_username(&username).await? {
+                    Some(user) => self.add_user(user),
+                    None => None,
+                },
+            };
+            match key {
+                Some(key) => {
+                    self.builder
+                        .grant(ResourceRef::Project(project), permission, Subject::Account(key));
+                }
+                None => {
+                    self.builder.warning(format!(
+                        "project {project}: {permission} names user {username:?}, who does not exist; not listed"
+                    ));
+                }
+            }
+        }
+        self.builder.coverage(match refused {
+            Some(e) => Coverage::incomplete(
+                "grants:project-roles",
+                Some("project/{key}/role/{id}".into()),
+                format!("role actors could not be read ({e}); {NEEDS_ADMIN}"),
+            ),
+            None => Coverage::complete(
+                "grants:project-roles",
+                format!("project/{{key}}/role/{{id}} for {} projects × {} roles", projects.len(), roles.len()),
+            ),
+        });
+        self.progress("roles", done, Some(total));
+        Ok(())
+    }
+
+    /// Permission schemes: every scheme with its grants in one call, then each project's
+    /// scheme id.
+    async fn permission_schemes(&mut self, projects: &[String]) -> Result<(), Error> {
+        let schemes = match self.api.permission_schemes().await {
+            Ok(s) => s,
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                self.builder.coverage(Coverage::incomplete(
+                    "grants:permission-schemes",
+                    Some("permissionscheme".into()),
+                    format!("permission schemes could not be read ({e}); {NEEDS_ADMIN}"),
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let role_names: HashMap<u64, String> = match self.api.roles().await {
+            Ok(roles) => roles.into_iter().map(|r| (r.id, r.name)).collect(),
+            Err(_) => HashMap::new(),
+        };
+        let by_id: HashMap<u64, Vec<crate::model::PermissionGrant>> = schemes
+            .permission_schemes
+            .into_iter()
+            .map(|s| (s.id, s.permissions.unwrap_or_default()))
+            .collect();
+        let total = projects.len() as u64;
+        self.progress("permission schemes", 0, Some(total));
+        let api = self.api;
+        let assigned: Vec<(String, Result<crate::model::SchemeRef, Error>)> =
+            futures::stream::iter(projects.iter().cloned())
+                .map(|p| async move { (p.clone(), api.project_permission_scheme(&p).await) })
+                .buffer_unordered(self.parallelism)
+                .collect()
+                .await;
+        let mut refused: Option<Error> = None;
+        let mut missing_schemes = 0usize;
+        for (project, scheme) in assigned {
+            let scheme = match scheme {
+                Ok(s) => s,
+                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                    refused.get_or_insert(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(grants) = by_id.get(&scheme.id) else {
+                missing_schemes += 1;
+                self.builder.warning(format!(
+                    "project {project} uses permission scheme {} that the scheme list does not hold",
+                    scheme.id
+                ));
+                continue;
+            };
+            let resource = ResourceRef::Project(project.clone());
+            for grant in grants {
+                match self.holder_subject(&grant.holder, &role_names).await? {
+                    Some(subject) => {
+                        self.builder
+                            .grant(resource.clone(), grant.permission.clone(), subject);
+                    }
+                    None => {
+                        self.builder.warning(format!(
+                            "project {project}: {} is granted to a {} holder {:?} that does not exist; not listed",
+                            grant.permission, grant.holder.holder_type, grant.holder.parameter
+                        ));
+                    }
+                }
+            }
+        }
+        self.builder.coverage(match (refused, missing_schemes) {
+            (Some(e), _) => Coverage::incomplete(
+                "grants:permission-schemes",
+                Some("permissionscheme, project/{key}/permissionscheme".into()),
+                format!("project permission schemes could not be read ({e}); {NEEDS_ADMIN}"),
+            ),
+            (None, n) if n > 0 => Coverage::incomplete(
+                "grants:permission-schemes",
+                Some("permissionscheme, project/{key}/permissionscheme".into()),
+                format!("{n} projects use a scheme the scheme list does not hold"),
+            ),
+            (None, _) => Coverage::complete(
+                "grants:permission-schemes",
+                "permissionscheme?expand=permissions, project/{key}/permissionscheme",
+            ),
+        });
+        self.progress("permission schemes", total, Some(total));
+        Ok(())
+    }
+
+    /// The spec's subject for a holder; `None` for a holder naming nothing that exists.
+    async fn holder_subject(
+        &mut self,
+        holder: &Holder,
+        role_names: &HashMap<u64, String>,
+    ) -> Result<Option<Subject>, Error> {
+        let parameter = holder.parameter.as_deref().filter(|p| !p.is_empty());
+        Ok(Some(match (holder.holder_type.as_str(), parameter) {
+            ("group", Some(name)) => {
+                self.builder.group(name.to_owned());
+                Subject::Group(name.to_owned())
+            }
+            // A group holder without a group is Jira's legacy "Anyone".
+            ("group", None) | ("anyone", _) => Subject::Anonymous,
+            ("user", Some(key)) => {
+                if !self.known_keys.contains(key) {
+                    match self.api.user_by_key(key).await? {
+                        Some(user) => {
+                            self.add_user(user);
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                Subject::Account(key.to_owned())
+            }
+            ("projectRole", Some(id)) => {
+                let name = holder
+                    .project_role
+                    .as_ref()
+                    .map(|r| r.name.clone())
+                    .or_else(|| id.parse().ok().and_then(|id: u64| role_names.get(&id).cloned()));
+                match name {
+                    Some(name) => Subject::Role(name),
+                    None => return Ok(None),
+                }
+            }
+            ("applicationRole", Some(key)) => Subject::Application(key.to_owned()),
+            // Without an application: any logged-in user with any application access.
+            ("applicationRole", None) => Subject::Authenticated,
+            (other, Some(p)) => Subject::Special(format!("{other}:{p}")),
+            (other, None) => Subject::Special(other.to_owned()),
+        }))
+    }
+}
