@@ -105,6 +105,7 @@ impl Rng {
     }
 }
 
+/// Real names, some with non-ASCII letters and apostrophes.
 const FIRST: [&str; 24] = [
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
     "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "zoë", "josé",
@@ -115,6 +116,24 @@ const LAST: [&str; 20] = [
     "o'brien", "dubois", "rossi", "silva", "kim", "novak", "popescu", "berg", "costa", "ivanova",
     "walsh",
 ];
+const SYLLABLES: [&str; 32] = [
+    "ka", "lo", "mi", "ra", "ten", "vo", "shi", "an", "bel", "cor", "da", "el", "fin", "gar", "hal",
+    "is", "jor", "ken", "lin", "mar", "nor", "os", "per", "quin", "ros", "sal", "tor", "ul", "ven",
+    "wil", "yan", "zed",
+];
+
+/// A name word: mostly made of syllables (so that no single name is shared by thousands, as in
+/// a real directory), sometimes one of the real names above.
+fn name_word(rng: &mut Rng, real: &[&str], syllables: u64) -> String {
+    if rng.chance(20) {
+        return real[rng.below(real.len() as u64) as usize].to_owned();
+    }
+    let mut word = String::new();
+    for _ in 0..syllables {
+        word.push_str(SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]);
+    }
+    word
+}
 
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
@@ -201,10 +220,11 @@ fn pat_prefix(role: TokenRole) -> &'static str {
 fn generate_users(product: Product, count: u32, rng: &mut Rng) -> Vec<User> {
     let mut users = Vec::with_capacity(count as usize);
     for i in 0..count {
-        let first = FIRST[rng.below(FIRST.len() as u64) as usize];
-        let last = LAST[rng.below(LAST.len() as u64) as usize];
-        let display_name = format!("{} {}", capitalise(first), capitalise(last));
-        let (fa, la) = (ascii(first), ascii(last));
+        let first = name_word(rng, &FIRST, 2);
+        let syllables = 2 + rng.below(2);
+        let last = name_word(rng, &LAST, syllables);
+        let display_name = format!("{} {}", capitalise(&first), capitalise(&last));
+        let (fa, la) = (ascii(&first), ascii(&last));
         let style = rng.below(100);
         let (mut username, email) = match i {
             // The service accounts.
