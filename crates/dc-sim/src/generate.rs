@@ -117,9 +117,9 @@ const LAST: [&str; 20] = [
     "walsh",
 ];
 const SYLLABLES: [&str; 32] = [
-    "ka", "lo", "mi", "ra", "ten", "vo", "shi", "an", "bel", "cor", "da", "el", "fin", "gar", "hal",
-    "is", "jor", "ken", "lin", "mar", "nor", "os", "per", "quin", "ros", "sal", "tor", "ul", "ven",
-    "wil", "yan", "zed",
+    "ka", "lo", "mi", "ra", "ten", "vo", "shi", "an", "bel", "cor", "da", "el", "fin", "gar",
+    "hal", "is", "jor", "ken", "lin", "mar", "nor", "os", "per", "quin", "ros", "sal", "tor", "ul",
+    "ven", "wil", "yan", "zed",
 ];
 
 /// A name word: mostly made of syllables (so that no single name is shared by thousands, as in
@@ -160,7 +160,7 @@ fn ascii(word: &str) -> String {
 
 /// Generates a dataset.
 pub fn generate(product: Product, scale: Scale, seed: u64) -> Dataset {
-    let mut rng = Rng(seed ^ 0x5EED_0F_DC51);
+    let mut rng = Rng(seed ^ 0x005E_ED0F_DC51);
     let users = generate_users(product, scale.users.max(10), &mut rng);
     let mut data = Dataset {
         product,

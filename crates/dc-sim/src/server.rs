@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::StreamExt;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
@@ -196,6 +197,8 @@ pub struct Call<'a> {
     pub body: &'a [u8],
     /// The caller asked for JSON (`Accept: application/json`).
     pub accept_json: bool,
+    /// The request's `Content-Type`, if any.
+    pub content_type: Option<String>,
     /// Who is calling.
     pub caller: Caller,
 }
@@ -215,7 +218,9 @@ impl Call<'_> {
             .map_or(default, |v| v.eq_ignore_ascii_case("true"))
     }
 
-    /// A numeric query parameter; `Err` when present but not a number.
+    /// A numeric query parameter; `Err` when present but not a number (each product answers
+    /// that its own way, so the error carries nothing).
+    #[allow(clippy::result_unit_err)]
     pub fn number(&self, key: &str) -> Result<Option<u64>, ()> {
         match self.param(key) {
             None | Some("") => Ok(None),
@@ -643,12 +648,18 @@ fn answer(
         }
     }
 
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let call = Call {
         method: &parts.method,
         segments,
         query,
         body,
         accept_json,
+        content_type,
         caller,
     };
     let ctx = Ctx {
@@ -743,11 +754,14 @@ fn into_response(
     let body: Body = if truncate && length > 1 {
         // Half the body, then an error: hyper closes the connection mid-answer.
         let half = Bytes::from(reply.body[..length / 2].to_vec());
-        let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
-            Ok(Frame::data(half)),
-            Err(std::io::Error::other("body truncated on purpose")),
-        ];
-        BodyExt::boxed(StreamBody::new(futures::stream::iter(frames)))
+        // The break comes a moment after the first half, so the headers and that half are on
+        // the wire first, as when a connection drops mid-answer.
+        let frames =
+            futures::stream::iter([Ok(Frame::data(half))]).chain(futures::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Err(std::io::Error::other("body truncated on purpose"))
+            }));
+        BodyExt::boxed(StreamBody::new(frames))
     } else {
         Full::new(Bytes::from(reply.body))
             .map_err(|never: Infallible| match never {})
