@@ -24,7 +24,10 @@ pub struct JiraClient {
 }
 
 fn user_key(user: &User) -> String {
-    user.key.clone().or_else(|| user.name.clone()).unwrap_or_default()
+    user.key
+        .clone()
+        .or_else(|| user.name.clone())
+        .unwrap_or_default()
 }
 
 impl JiraClient {
@@ -47,7 +50,9 @@ impl JiraClient {
 
     /// `GET /rest/api/2/myself` (never anonymous: a failed token is a 401).
     pub async fn myself(&self) -> Result<User, Error> {
-        self.client.get_json(&Request::get("/rest/api/2/myself")).await
+        self.client
+            .get_json(&Request::get("/rest/api/2/myself"))
+            .await
     }
 
     /// `GET /rest/api/2/mypermissions`: the caller's global permissions.
@@ -70,14 +75,19 @@ impl JiraClient {
 
     /// One page of `GET /rest/api/2/user/search` (inactive users included). The server caps
     /// the results silently; the caller decides what a full page means.
-    pub async fn user_search(&self, query: &str, max_results: u32) -> Result<Vec<User>, Error> {
+    pub async fn user_search(
+        &self,
+        query: &str,
+        start_at: u64,
+        max_results: u32,
+    ) -> Result<Vec<User>, Error> {
         self.client
             .get_json(
                 &Request::get("/rest/api/2/user/search")
                     .query("username", query)
                     .query("includeActive", "true")
                     .query("includeInactive", "true")
-                    .query("startAt", 0)
+                    .query("startAt", start_at)
                     .query("maxResults", max_results),
             )
             .await
@@ -110,7 +120,11 @@ impl JiraClient {
     }
 
     /// `GET /rest/api/2/groups/picker`: one shot, no paging; check `total`.
-    pub async fn group_picker(&self, query: &str, max_results: u32) -> Result<GroupSuggestions, Error> {
+    pub async fn group_picker(
+        &self,
+        query: &str,
+        max_results: u32,
+    ) -> Result<GroupSuggestions, Error> {
         self.client
             .get_json(
                 &Request::get("/rest/api/2/groups/picker")
@@ -122,7 +136,10 @@ impl JiraClient {
 
     /// `GET /rest/api/2/group/member`: the group's members, nested groups' members and inactive
     /// users included, 50 a page.
-    pub fn group_members(&self, group: &str) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+    pub fn group_members(
+        &self,
+        group: &str,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
         paging::items(
             &self.client,
             Request::get("/rest/api/2/group/member")
@@ -143,7 +160,9 @@ impl JiraClient {
 
     /// `GET /rest/api/2/role`: the global roles (their actors are defaults, not memberships).
     pub async fn roles(&self) -> Result<Vec<GlobalRole>, Error> {
-        self.client.get_json(&Request::get("/rest/api/2/role")).await
+        self.client
+            .get_json(&Request::get("/rest/api/2/role"))
+            .await
     }
 
     /// `GET /rest/api/2/project/{key}/role`: role name → role id, parsed from the URLs' last

@@ -6,7 +6,7 @@
 //! actors, application roles and permission schemes. A collection the token may not read is
 //! reported incomplete with the reason and the fix; the scan goes on.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use atlassian_core::applinks::fetch_manifest;
@@ -69,6 +69,8 @@ struct Scanner<'a> {
     /// Every user bean seen, for the sweep's predictions.
     known: Vec<User>,
     known_keys: HashSet<String>,
+    /// Global role id → name, once read.
+    role_names: HashMap<u64, String>,
     parallelism: usize,
 }
 
@@ -98,7 +100,11 @@ impl<'a> Scanner<'a> {
             instance_id: manifest.and_then(|m| m.id),
         };
         let scanned_as = ScannedAs {
-            key: me.key.clone().or_else(|| me.name.clone()).unwrap_or_default(),
+            key: me
+                .key
+                .clone()
+                .or_else(|| me.name.clone())
+                .unwrap_or_default(),
             username: me.name.clone().unwrap_or_default(),
         };
         let parallelism = client.stats().max_concurrency * 2;
@@ -111,6 +117,7 @@ impl<'a> Scanner<'a> {
             by_username: HashMap::new(),
             known: Vec::new(),
             known_keys: HashSet::new(),
+            role_names: HashMap::new(),
             parallelism,
         };
         scanner.add_user(me);
@@ -137,12 +144,18 @@ impl<'a> Scanner<'a> {
     }
 
     fn is_admin(&self) -> bool {
-        !self.permissions_known() || self.permissions.has("ADMINISTER") || self.permissions.has("SYSTEM_ADMIN")
+        !self.permissions_known()
+            || self.permissions.has("ADMINISTER")
+            || self.permissions.has("SYSTEM_ADMIN")
     }
 
     /// Adds (or completes) an account from a user bean; returns its key.
     fn add_user(&mut self, user: User) -> Option<String> {
-        let key = user.key.clone().or_else(|| user.name.clone()).filter(|k| !k.is_empty())?;
+        let key = user
+            .key
+            .clone()
+            .or_else(|| user.name.clone())
+            .filter(|k| !k.is_empty())?;
         let mut account = Account::new(key.clone());
         account.username = user.name.clone().filter(|n| !n.is_empty());
         account.display_name = user.display_name.clone().filter(|n| !n.is_empty());
@@ -182,57 +195,24 @@ impl<'a> Scanner<'a> {
         }
         let mut queries = 1u64;
         if (names.len() as u64) < total {
-            // The picker matches substrings: a query at its limit is refined by one character
-            // on either side until every group is found (the count proves it).
-            let limit = names.len();
-            let mut alphabet: HashSet<char> = "abcdefghijklmnopqrstuvwxyz0123456789 -_.".chars().collect();
-            for name in names.keys() {
-                alphabet.extend(name.chars());
-            }
-            let mut asked: HashSet<String> = HashSet::from([String::new()]);
-            let mut frontier: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
-            let api = self.api;
-            while !frontier.is_empty() && (names.len() as u64) < total {
-                frontier.retain(|q| asked.insert(q.clone()));
-                let answers: Vec<(String, crate::model::GroupSuggestions)> =
-                    futures::stream::iter(std::mem::take(&mut frontier))
-                        .map(|q| async move {
-                            let answer = api.group_picker(&q, PICKER_MAX).await?;
-                            Ok::<_, Error>((q, answer))
-                        })
-                        .buffer_unordered(self.parallelism)
-                        .try_collect()
-                        .await?;
-                queries += answers.len() as u64;
-                for (q, answer) in answers {
-                    let cut = (answer.groups.len() as u64) < answer.total.unwrap_or(0)
-                        || answer.groups.len() >= limit;
-                    for g in answer.groups {
-                        alphabet.extend(g.name.to_lowercase().chars());
-                        names.insert(g.name.to_lowercase(), g.name);
-                    }
-                    if cut && q.chars().count() < 24 {
-                        for c in &alphabet {
-                            frontier.push(format!("{q}{c}"));
-                            frontier.push(format!("{c}{q}"));
-                        }
-                    }
-                }
-                self.progress("groups", names.len() as u64, Some(total));
-            }
+            queries += self.group_sweep(&mut names, total).await?;
         }
         let found = names.len() as u64;
         let coverage = if !self.can_browse_users() {
             Coverage::incomplete(
                 "groups",
                 Some("groups/picker".into()),
-                format!("the token's owner lacks Browse Users: the group picker answers exact names only; {NEEDS_BROWSE}"),
+                format!(
+                    "the token's owner lacks Browse Users: the group picker answers exact names only; {NEEDS_BROWSE}"
+                ),
             )
         } else if found >= total {
             let method = if queries == 1 {
                 "groups/picker (count checked against total)".to_owned()
             } else {
-                format!("groups/picker substring sweep ({queries} queries, count checked against total)")
+                format!(
+                    "groups/picker substring sweep ({queries} queries, count checked against total)"
+                )
             };
             Coverage::complete("groups", method)
         } else {
@@ -251,6 +231,80 @@ impl<'a> Scanner<'a> {
         Ok(names)
     }
 
+    /// The picker cut its answer: find the rest with substring queries. Each answer states
+    /// how many groups match (`total`), so a query is settled once that many names containing
+    /// it have been seen; only unsettled queries are refined, by one character on either side
+    /// (the picker matches anywhere in the name). Returns the number of queries made.
+    async fn group_sweep(
+        &mut self,
+        names: &mut BTreeMap<String, String>,
+        total: u64,
+    ) -> Result<u64, Error> {
+        let limit = names.len();
+        let mut alphabet: BTreeSet<char> =
+            "abcdefghijklmnopqrstuvwxyz0123456789 -_.".chars().collect();
+        for name in names.keys() {
+            alphabet.extend(name.chars());
+        }
+        let settled = |names: &BTreeMap<String, String>, q: &str, matching: u64| {
+            names.keys().filter(|n| n.contains(q)).count() as u64 >= matching
+        };
+        let mut asked: HashSet<String> = HashSet::from([String::new()]);
+        // (query, its parent and the parent's match count).
+        let mut frontier: VecDeque<(String, Option<(String, u64)>)> =
+            alphabet.iter().map(|c| (c.to_string(), None)).collect();
+        let mut queries = 0u64;
+        let api = self.api;
+        let batch = self.parallelism * 2;
+        while !frontier.is_empty() && (names.len() as u64) < total {
+            let mut round = Vec::with_capacity(batch);
+            while round.len() < batch {
+                let Some((q, parent)) = frontier.pop_front() else {
+                    break;
+                };
+                let parent_settled = parent
+                    .as_ref()
+                    .is_some_and(|(p, matching)| settled(names, p, *matching));
+                if !parent_settled && asked.insert(q.clone()) {
+                    round.push(q);
+                }
+            }
+            let answers: Vec<(String, crate::model::GroupSuggestions)> =
+                futures::stream::iter(round)
+                    .map(|q| async move {
+                        let answer = api.group_picker(&q, PICKER_MAX).await?;
+                        Ok::<_, Error>((q, answer))
+                    })
+                    .buffer_unordered(self.parallelism)
+                    .try_collect()
+                    .await?;
+            queries += answers.len() as u64;
+            let mut cut = Vec::new();
+            for (q, answer) in answers {
+                let matching = answer.total.unwrap_or(answer.groups.len() as u64);
+                if (answer.groups.len() as u64) < matching || answer.groups.len() >= limit {
+                    cut.push((q, matching));
+                }
+                for g in answer.groups {
+                    alphabet.extend(g.name.to_lowercase().chars());
+                    names.insert(g.name.to_lowercase(), g.name);
+                }
+            }
+            for (q, matching) in cut {
+                if settled(names, &q, matching) || q.chars().count() >= 24 {
+                    continue;
+                }
+                for c in &alphabet {
+                    let parent = Some((q.clone(), matching));
+                    frontier.push_back((format!("{q}{c}"), parent.clone()));
+                    frontier.push_back((format!("{c}{q}"), parent));
+                }
+            }
+            self.progress("groups", names.len() as u64, Some(total));
+        }
+        Ok(queries)
+    }
+
     /// Every group's members (nested groups' members included, as Jira reports them).
     async fn memberships(&mut self, groups: &[String]) -> Result<(), Error> {
         let total = groups.len() as u64;
@@ -258,7 +312,8 @@ impl<'a> Scanner<'a> {
         let api = self.api;
         let mut results = futures::stream::iter(groups.iter().cloned())
             .map(|group| async move {
-                let members: Result<Vec<User>, Error> = api.group_members(&group).try_collect().await;
+                let members: Result<Vec<User>, Error> =
+                    api.group_members(&group).try_collect().await;
                 (group, members)
             })
             .buffer_unordered(self.parallelism);
@@ -281,14 +336,15 @@ impl<'a> Scanner<'a> {
                 Err(e) if e.is_not_found() => vanished.push(group),
                 Err(e) => return Err(e),
             }
-            if done % 25 == 0 {
+            if done.is_multiple_of(25) {
                 self.progress("memberships", done, Some(total));
             }
         }
         drop(results);
         for group in &vanished {
-            self.builder
-                .warning(format!("group {group:?} disappeared during the scan; its members are not listed"));
+            self.builder.warning(format!(
+                "group {group:?} disappeared during the scan; its members are not listed"
+            ));
         }
         let coverage = match refused {
             Some(e) => Coverage::incomplete(
@@ -321,20 +377,29 @@ impl<'a> Scanner<'a> {
                 for user in users {
                     self.add_user(user);
                 }
-                self.builder
-                    .coverage(Coverage::complete("accounts", format!("user/list ({n} users)")));
+                self.builder.coverage(Coverage::complete(
+                    "accounts",
+                    format!("user/list ({n} users)"),
+                ));
                 self.progress("accounts", n, Some(n));
                 return Ok(());
             }
             Err(e) if e.is_not_found() => {
-                tracing::debug!("no user/list on {}: sweeping user/search", self.info.version);
+                tracing::debug!(
+                    "no user/list on {}: sweeping user/search",
+                    self.info.version
+                );
             }
             Err(e) if e.is_forbidden() || e.is_unauthorized() => {
                 tracing::debug!("user/list refused ({e}); sweeping user/search");
             }
             Err(e) => return Err(e),
         }
-        let cap = if self.info.version_triple().0 >= 10 { 100 } else { 1000 };
+        let cap = if self.info.version_triple().0 >= 10 {
+            100
+        } else {
+            1000
+        };
         let known_before = self.known.len();
         let sweep = UserSearchSweep::new(self.api, cap, self.parallelism);
         let mut outcome = sweep.run(&self.known).await?;
@@ -399,13 +464,18 @@ impl<'a> Scanner<'a> {
                         .resource(Resource::new(&resource, role.name.clone()));
                     for group in role.groups {
                         self.builder.group(group.clone());
-                        self.builder.grant(resource.clone(), "use", Subject::Group(group));
+                        self.builder
+                            .grant(resource.clone(), "use", Subject::Group(group));
                     }
                 }
                 self.builder
                     .coverage(Coverage::complete("grants:applications", "applicationrole"));
                 self.builder.coverage(match project_detail {
-                    Some(detail) => Coverage::incomplete("resources", Some("project, applicationrole".into()), detail),
+                    Some(detail) => Coverage::incomplete(
+                        "resources",
+                        Some("project, applicationrole".into()),
+                        detail,
+                    ),
                     None => Coverage::complete(
                         "resources",
                         "project?includeArchived=true, applicationrole",
@@ -444,6 +514,7 @@ impl<'a> Scanner<'a> {
             }
             Err(e) => return Err(e),
         };
+        self.role_names = roles.iter().map(|r| (r.id, r.name.clone())).collect();
         let pairs: Vec<(String, u64)> = projects
             .iter()
             .flat_map(|p| roles.iter().map(move |r| (p.clone(), r.id)))
@@ -452,7 +523,9 @@ impl<'a> Scanner<'a> {
         self.progress("roles", 0, Some(total));
         let api = self.api;
         let mut answers = futures::stream::iter(pairs)
-            .map(|(project, role)| async move { (project.clone(), api.project_role(&project, role).await) })
+            .map(|(project, role)| async move {
+                (project.clone(), api.project_role(&project, role).await)
+            })
             .buffer_unordered(self.parallelism);
         let mut refused: Option<Error> = None;
         let mut unresolved: Vec<(String, String, String)> = Vec::new();
@@ -503,7 +576,7 @@ impl<'a> Scanner<'a> {
                     ));
                 }
             }
-            if done % 100 == 0 {
+            if done.is_multiple_of(100) {
                 self.progress("roles", done, Some(total));
             }
         }
@@ -519,8 +592,11 @@ impl<'a> Scanner<'a> {
             };
             match key {
                 Some(key) => {
-                    self.builder
-                        .grant(ResourceRef::Project(project), permission, Subject::Account(key));
+                    self.builder.grant(
+                        ResourceRef::Project(project),
+                        permission,
+                        Subject::Account(key),
+                    );
                 }
                 None => {
                     self.builder.warning(format!(
@@ -537,7 +613,11 @@ impl<'a> Scanner<'a> {
             ),
             None => Coverage::complete(
                 "grants:project-roles",
-                format!("project/{{key}}/role/{{id}} for {} projects × {} roles", projects.len(), roles.len()),
+                format!(
+                    "project/{{key}}/role/{{id}} for {} projects × {} roles",
+                    projects.len(),
+                    roles.len()
+                ),
             ),
         });
         self.progress("roles", done, Some(total));
@@ -559,9 +639,13 @@ impl<'a> Scanner<'a> {
             }
             Err(e) => return Err(e),
         };
-        let role_names: HashMap<u64, String> = match self.api.roles().await {
-            Ok(roles) => roles.into_iter().map(|r| (r.id, r.name)).collect(),
-            Err(_) => HashMap::new(),
+        let role_names = if self.role_names.is_empty() {
+            match self.api.roles().await {
+                Ok(roles) => roles.into_iter().map(|r| (r.id, r.name)).collect(),
+                Err(_) => HashMap::new(),
+            }
+        } else {
+            self.role_names.clone()
         };
         let by_id: HashMap<u64, Vec<crate::model::PermissionGrant>> = schemes
             .permission_schemes
@@ -662,7 +746,11 @@ impl<'a> Scanner<'a> {
                     .project_role
                     .as_ref()
                     .map(|r| r.name.clone())
-                    .or_else(|| id.parse().ok().and_then(|id: u64| role_names.get(&id).cloned()));
+                    .or_else(|| {
+                        id.parse()
+                            .ok()
+                            .and_then(|id: u64| role_names.get(&id).cloned())
+                    });
                 match name {
                     Some(name) => Subject::Role(name),
                     None => return Ok(None),

@@ -8,9 +8,12 @@
 //! prefix itself (the only username no child matches). When no query is left at the cap, every
 //! username made of the alphabet's characters has been seen: that is the proof.
 //!
+//! Where the server lets `startAt` page past the cap (9.x), a prefix at the cap is paged
+//! through instead of split: the first capped prefix tells which kind of server this is.
+//!
 //! Frugality: accounts already known (from group members) predict how many users a prefix
-//! matches. A prefix predicted to be at the cap is split without asking it first, so the
-//! requests go to prefixes that answer in one page.
+//! matches. On a server that cannot page past the cap, a prefix predicted to be at the cap is
+//! split without asking it first, so the requests go to prefixes that answer in one page.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -36,6 +39,8 @@ pub struct SweepOutcome {
     pub searches: u64,
     /// Exact username look-ups made.
     pub lookups: u64,
+    /// Whether `startAt` paged past the cap (`None`: no query was capped).
+    pub pages_past_cap: Option<bool>,
     /// Prefixes still at the cap at the depth limit: a proof failure when not empty.
     pub unresolved: Vec<String>,
     /// The characters children were made of.
@@ -67,7 +72,12 @@ impl Predictor {
             if let Some(email) = user.email_address.as_deref().filter(|e| !e.is_empty()) {
                 terms.push((email.to_lowercase(), i));
             }
-            for word in user.display_name.as_deref().unwrap_or_default().split_whitespace() {
+            for word in user
+                .display_name
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+            {
                 terms.push((word.to_lowercase(), i));
             }
         }
@@ -112,7 +122,13 @@ impl<'a> UserSearchSweep<'a> {
         let predictor = Predictor::new(known);
         let mut alphabet: BTreeSet<char> = BASE_ALPHABET.chars().collect();
         for user in known {
-            alphabet.extend(user.name.as_deref().unwrap_or_default().to_lowercase().chars());
+            alphabet.extend(
+                user.name
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_lowercase()
+                    .chars(),
+            );
         }
         alphabet.retain(|c| !c.is_whitespace());
         let alphabet: Vec<char> = alphabet.into_iter().collect();
@@ -125,39 +141,76 @@ impl<'a> UserSearchSweep<'a> {
         let mut frontier: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
         // Predicted-full prefixes are split without a query; keep a margin for unknown users.
         let predicted_full = (self.cap as usize) * 9 / 10;
+        let cap = self.cap;
+        let add = |users: Vec<User>, found: &mut HashMap<String, User>| {
+            for user in users {
+                if let Some(key) = user.key.clone().or_else(|| user.name.clone()) {
+                    found.entry(key).or_insert(user);
+                }
+            }
+        };
         while !frontier.is_empty() {
             let mut to_query = Vec::new();
             let mut split = Vec::new();
             for prefix in frontier.drain(..) {
-                if predictor.count(&prefix) >= predicted_full && prefix.chars().count() < MAX_PREFIX_CHARS {
+                let cannot_page = outcome.pages_past_cap == Some(false);
+                if cannot_page
+                    && predictor.count(&prefix) >= predicted_full
+                    && prefix.chars().count() < MAX_PREFIX_CHARS
+                {
                     split.push(prefix);
                 } else {
                     to_query.push(prefix);
                 }
             }
-            let cap = self.cap;
             let answers: Vec<(String, Vec<User>)> = futures::stream::iter(to_query)
                 .map(|prefix| async move {
-                    let users = self.api.user_search(&prefix, cap).await?;
+                    let users = self.api.user_search(&prefix, 0, cap).await?;
                     Ok::<_, Error>((prefix, users))
                 })
                 .buffer_unordered(self.parallelism)
                 .try_collect()
                 .await?;
             outcome.searches += answers.len() as u64;
+            let mut capped = Vec::new();
             for (prefix, users) in answers {
-                let at_cap = looks_capped(users.len(), cap);
-                for user in users {
-                    if let Some(key) = user.key.clone().or_else(|| user.name.clone()) {
-                        found.entry(key).or_insert(user);
-                    }
+                if looks_capped(users.len(), cap) {
+                    capped.push((prefix, users.len() as u64));
                 }
-                if at_cap {
-                    if prefix.chars().count() >= MAX_PREFIX_CHARS {
-                        outcome.unresolved.push(prefix);
-                    } else {
-                        split.push(prefix);
+                add(users, &mut found);
+            }
+            if outcome.pages_past_cap.is_none() {
+                // The first prefix at the full cap tells whether `startAt` pages past it.
+                if let Some(i) = capped.iter().position(|(_, n)| *n >= u64::from(cap)) {
+                    let (prefix, received) = capped.remove(i);
+                    let (users, requests) = self.page_rest(&prefix, received).await?;
+                    outcome.searches += requests;
+                    outcome.pages_past_cap = Some(!users.is_empty());
+                    if users.is_empty() {
+                        capped.push((prefix, received));
                     }
+                    add(users, &mut found);
+                }
+            }
+            if outcome.pages_past_cap == Some(true) {
+                // Page each capped prefix to its end instead of splitting it.
+                let rests: Vec<(Vec<User>, u64)> = futures::stream::iter(capped.drain(..))
+                    .map(
+                        |(prefix, received)| async move { self.page_rest(&prefix, received).await },
+                    )
+                    .buffer_unordered(self.parallelism)
+                    .try_collect()
+                    .await?;
+                for (users, requests) in rests {
+                    outcome.searches += requests;
+                    add(users, &mut found);
+                }
+            }
+            for (prefix, _) in capped {
+                if prefix.chars().count() >= MAX_PREFIX_CHARS {
+                    outcome.unresolved.push(prefix);
+                } else {
+                    split.push(prefix);
                 }
             }
             // The username equal to a split prefix matches none of its children.
@@ -167,11 +220,7 @@ impl<'a> UserSearchSweep<'a> {
                 .try_collect()
                 .await?;
             outcome.lookups += lookups.len() as u64;
-            for user in lookups.into_iter().flatten() {
-                if let Some(key) = user.key.clone().or_else(|| user.name.clone()) {
-                    found.entry(key).or_insert(user);
-                }
-            }
+            add(lookups.into_iter().flatten().collect(), &mut found);
             for prefix in split {
                 frontier.extend(alphabet.iter().map(|c| format!("{prefix}{c}")));
             }
@@ -181,10 +230,28 @@ impl<'a> UserSearchSweep<'a> {
     }
 }
 
+impl UserSearchSweep<'_> {
+    /// The pages of `prefix` after the first `received` matches, to a short page. Returns the
+    /// users and the requests made.
+    async fn page_rest(&self, prefix: &str, received: u64) -> Result<(Vec<User>, u64), Error> {
+        let (mut users, mut requests, mut start) = (Vec::new(), 0u64, received);
+        loop {
+            let page = self.api.user_search(prefix, start, self.cap).await?;
+            requests += 1;
+            let len = page.len() as u64;
+            users.extend(page);
+            if len < u64::from(self.cap) {
+                return Ok((users, requests));
+            }
+            start += len;
+        }
+    }
+}
+
 /// Whether an answer of `len` users may have been cut: at the cap asked for, or a round hundred
 /// (a server that clamps lower than its version documents must not pass for complete).
 fn looks_capped(len: usize, cap: u32) -> bool {
-    len >= cap as usize || (len >= 100 && len % 100 == 0)
+    len >= cap as usize || (len >= 100 && len.is_multiple_of(100))
 }
 
 #[cfg(test)]
@@ -218,7 +285,11 @@ mod tests {
             user("bob", Some("b.smith@example.com"), "Bob Smith"),
             user("carol", None, "Carol Alison"),
         ]);
-        assert_eq!(p.count("ali"), 2, "alice (three fields, once) and carol's surname");
+        assert_eq!(
+            p.count("ali"),
+            2,
+            "alice (three fields, once) and carol's surname"
+        );
         assert_eq!(p.count("smith"), 2);
         assert_eq!(p.count("b"), 1);
         assert_eq!(p.count("z"), 0);

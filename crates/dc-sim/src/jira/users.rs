@@ -13,10 +13,13 @@ use crate::server::{Call, Ctx, Reply};
 ///   user-picker search does not treat an empty query as a wildcard (§3.2 [UNCERTAIN]);
 ///   `.` is the de-facto wildcard, and it misses users with no dot anywhere ([`Index::search`]).
 /// * Inactive users only with `includeInactive=true`; active ones unless `includeActive=false`.
-/// * The caps are silent (§3.2, §8.1): 8.x and 9.x clamp `maxResults` to 1000 and only the
-///   first 1000 matches are reachable at any `startAt` (JRASERVER-65089/-70269); 10.x clamps
-///   to 100 and only the first 100 are reachable (JRASERVER-78520: `startAt=98&maxResults=20`
-///   gives 2).
+/// * The caps are silent (§3.2, §8.1): 8.x clamps `maxResults` to 1000 and only the first
+///   1000 matches are reachable at any `startAt` (JRASERVER-65089/-70269; whether its fix
+///   reached 8.20 is not known, so the simulator keeps the stricter behaviour); 9.x clamps
+///   `maxResults` to 1000 but `startAt` pages past it (JRASERVER-78660: "in Jira 9, one could
+///   … collect up to 1000 results per request, and increment … via the startAt parameter");
+///   10.x clamps to 100 and only the first 100 are reachable (JRASERVER-78520:
+///   `startAt=98&maxResults=20` gives 2).
 /// * Without Browse Users (or anonymous): `[]` with 200, never 403 (§3.2, §2.2).
 ///
 /// [`Index::search`]: crate::index::Index::search
@@ -36,12 +39,15 @@ pub(super) fn search(ctx: &Ctx<'_>, call: &Call<'_>, ep: &str) -> Answer {
     }
     let include_active = call.flag("includeActive", true);
     let include_inactive = call.flag("includeInactive", false);
-    let window: u64 = if ctx.version.at_least(10, 0, 0) {
-        100
+    // (largest page, matches reachable at all)
+    let (page_cap, window): (u64, u64) = if ctx.version.at_least(10, 0, 0) {
+        (100, 100)
+    } else if ctx.version.at_least(9, 0, 0) {
+        (1000, u64::MAX)
     } else {
-        1000
+        (1000, 1000)
     };
-    let max = wanted.min(window);
+    let max = wanted.min(page_cap);
     let matches: Vec<u32> = ctx
         .index
         .search(query)
@@ -53,7 +59,7 @@ pub(super) fn search(ctx: &Ctx<'_>, call: &Call<'_>, ep: &str) -> Answer {
                 include_inactive
             }
         })
-        .take(window as usize)
+        .take(usize::try_from(window).unwrap_or(usize::MAX))
         .collect();
     let from = (start as usize).min(matches.len());
     let to = (start.saturating_add(max) as usize).min(matches.len());

@@ -1,0 +1,199 @@
+//! `jira-dc` against the simulator: for every version, a scan equals the ground truth computed
+//! from the dataset, validates against the schema, and proves every collection complete; a
+//! browse-only token gets honest gaps; rate limits and faults change nothing.
+
+use std::time::Duration;
+
+use atlassian_core::test_util::test_config;
+use atlassian_core::{Client, Inventory};
+use dc_sim::dataset::resolve_version;
+use dc_sim::{Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole, generate};
+use jira_dc::{JiraClient, ScanOptions, scan};
+
+const VERSIONS: [&str; 3] = ["8.20", "9.12", "10.3"];
+
+fn sim_config(version: &str, scale: Scale) -> SimConfig {
+    let mut config = SimConfig::new(
+        generate(Product::Jira, scale, 42),
+        resolve_version(Product::Jira, version).unwrap(),
+    );
+    config.context_path = "/jira".to_owned();
+    // Jira builds links from its configured base URL, wrong behind a proxy.
+    config.configured_base_url = Some("https://jira.internal.example.com/jira".to_owned());
+    config
+}
+
+async fn scan_sim(sim: &Sim, role: TokenRole) -> Inventory {
+    let mut config = test_config(sim.base_url(), Some(sim.token(role)));
+    if let Some(ca) = sim.ca_pem_path() {
+        config.ca_bundle = Some(ca.to_owned());
+    }
+    config.timeout = Duration::from_secs(20);
+    let client = Client::new(config).unwrap();
+    scan(&JiraClient::new(client), &ScanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)))
+}
+
+/// Compares record by record, naming the first differences.
+fn assert_same_records(scan: &Inventory, truth: &Inventory) {
+    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) {
+        if got == want {
+            return;
+        }
+        let missing: Vec<&T> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+        let extra: Vec<&T> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
+        panic!(
+            "{what}: got {} want {}; missing {missing:#?}; unexpected {extra:#?}",
+            got.len(),
+            want.len()
+        );
+    }
+    diff("accounts", &scan.accounts, &truth.accounts);
+    diff("groups", &scan.groups, &truth.groups);
+    diff("memberships", &scan.memberships, &truth.memberships);
+    diff("resources", &scan.resources, &truth.resources);
+    diff("grants", &scan.grants, &truth.grants);
+    assert_eq!(scan.system, truth.system);
+    assert_eq!(scan.scanned_as, truth.scanned_as);
+}
+
+fn assert_valid(inventory: &Inventory) {
+    let schema: serde_json::Value =
+        serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let mut json = Vec::new();
+    inventory.write_json(&mut json).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+fn coverage(inventory: &Inventory, collection: &str) -> atlassian_core::Coverage {
+    inventory
+        .coverage
+        .iter()
+        .find(|c| c.collection == collection)
+        .unwrap_or_else(|| panic!("no coverage entry for {collection}"))
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_version_scans_to_the_ground_truth() {
+    for version in VERSIONS {
+        let sim = Sim::start(sim_config(version, Scale::SMALL)).await.unwrap();
+        let inventory = scan_sim(&sim, TokenRole::Admin).await;
+        let truth = sim.ground_truth();
+        assert_same_records(&inventory, &truth);
+        assert_valid(&inventory);
+        for c in &inventory.coverage {
+            assert!(c.complete, "{version}: {c:?}");
+        }
+        let names: Vec<&str> = inventory
+            .coverage
+            .iter()
+            .map(|c| c.collection.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "accounts",
+                "grants:applications",
+                "grants:permission-schemes",
+                "grants:project-roles",
+                "groups",
+                "memberships",
+                "resources"
+            ]
+        );
+        let accounts = coverage(&inventory, "accounts");
+        let method = accounts.method.unwrap();
+        if version == "10.3" {
+            assert!(method.starts_with("user/list"), "{method}");
+        } else {
+            assert!(method.starts_with("user/search prefix sweep"), "{method}");
+        }
+        assert!(
+            inventory
+                .warnings
+                .iter()
+                .any(|w| w.contains("deleted from the directory")),
+            "{:?}",
+            inventory.warnings
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browse_only_token_gets_honest_gaps_and_the_rest_right() {
+    let sim = Sim::start(sim_config("9.12", Scale::SMALL)).await.unwrap();
+    let inventory = scan_sim(&sim, TokenRole::BrowseOnly).await;
+    let truth = sim.ground_truth();
+    for collection in [
+        "memberships",
+        "grants:project-roles",
+        "grants:applications",
+        "grants:permission-schemes",
+        "resources",
+    ] {
+        let c = coverage(&inventory, collection);
+        assert!(!c.complete, "{collection}: {c:?}");
+        assert!(
+            c.detail.as_deref().unwrap().contains("administrator"),
+            "{c:?}"
+        );
+    }
+    // Browse Users is enough for accounts and groups, and those are exactly right.
+    assert!(coverage(&inventory, "accounts").complete);
+    assert!(coverage(&inventory, "groups").complete);
+    assert_eq!(inventory.accounts, truth.accounts);
+    assert_eq!(inventory.groups, truth.groups);
+    assert!(inventory.memberships.is_empty());
+    assert_valid(&inventory);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_without_browse_users_is_not_taken_for_an_empty_instance() {
+    let sim = Sim::start(sim_config("9.12", Scale::TINY)).await.unwrap();
+    let inventory = scan_sim(&sim, TokenRole::NoBrowse).await;
+    let accounts = coverage(&inventory, "accounts");
+    assert!(!accounts.complete);
+    assert!(accounts.detail.unwrap().contains("Browse Users"));
+    assert!(!coverage(&inventory, "groups").complete);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_faults_change_nothing() {
+    let mut config = sim_config("9.12", Scale::SMALL);
+    config.rate_limit = Some(RateLimit {
+        capacity: 60,
+        per_second: 400,
+    });
+    config.faults = Faults::mixed(0.05);
+    config.tls = true;
+    let sim = Sim::start(config).await.unwrap();
+    let inventory = scan_sim(&sim, TokenRole::Admin).await;
+    assert_same_records(&inventory, &sim.ground_truth());
+    assert!(
+        inventory.coverage.iter().all(|c| c.complete),
+        "{:?}",
+        inventory.coverage
+    );
+    let served = sim.counters().snapshot();
+    assert!(
+        served
+            .keys()
+            .any(|(e, s)| e == "(rate limited)" && *s == 429),
+        "the limit bit"
+    );
+    assert!(
+        served.keys().any(|(e, _)| e == "(dropped connection)"),
+        "faults happened"
+    );
+}
