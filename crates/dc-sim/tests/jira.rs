@@ -600,9 +600,10 @@ async fn user_search_caps_per_version() {
                 active - 600
             );
             assert_eq!(
-                count(format!("{q}&startAt=1000&maxResults=50")).await,
+                count(format!("{q}&startAt=1000&maxResults=1000")).await,
                 active - 1000
             );
+            assert_eq!(count(format!("{q}&startAt=1000&maxResults=50")).await, 50);
         }
     }
     let sim = start(data, V10).await;
