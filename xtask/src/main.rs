@@ -1,6 +1,65 @@
-//! `cargo xtask`: the project's own build tasks. `snapshot` arrives with its issue.
+//! `cargo xtask`: the project's own tasks.
+//!
+//! - `cargo xtask snapshot --from-sim [--product jira|confluence]`: regenerate the recorded
+//!   fixtures under `fixtures/<product>-dc/<version>/` from the simulator, so the checked-in
+//!   fixtures and the simulator cannot drift apart.
 
-fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    anyhow::bail!("unknown task {task:?}; tasks arrive with their issues (snapshot: issue 7)")
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+mod snapshot;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Record fixtures: from the simulator (`--from-sim`).
+    Snapshot {
+        /// Regenerate the project's own fixtures from dc-sim.
+        #[arg(long)]
+        from_sim: bool,
+        /// Only this product (jira or confluence).
+        #[arg(long)]
+        product: Option<String>,
+    },
+}
+
+/// The workspace root (xtask lives one level below it).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_owned()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().task {
+        Task::Snapshot { from_sim, product } => {
+            if !from_sim {
+                bail!(
+                    "only --from-sim is available yet (recording a live server comes with its issue)"
+                );
+            }
+            let fixtures = workspace_root().join("fixtures");
+            let products = match product.as_deref() {
+                None => vec!["jira"],
+                Some("jira") => vec!["jira"],
+                Some(other) => bail!("unknown product {other:?}"),
+            };
+            for product in products {
+                snapshot::from_sim(product, &fixtures)
+                    .await
+                    .with_context(|| format!("recording {product} from the simulator"))?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -50,6 +50,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// The User-Agent header.
     pub user_agent: String,
+    /// Receives every answer (fixtures are recorded this way).
+    pub recorder: Option<crate::record::RecorderHandle>,
 }
 
 impl ClientConfig {
@@ -64,6 +66,7 @@ impl ClientConfig {
             concurrency: 8,
             retry: RetryPolicy::default(),
             user_agent: USER_AGENT.to_owned(),
+            recorder: None,
         }
     }
 
@@ -327,6 +330,7 @@ struct Inner {
     retry: RetryPolicy,
     limiter: Arc<ConcurrencyLimiter>,
     counters: Counters,
+    recorder: Option<crate::record::RecorderHandle>,
 }
 
 impl fmt::Debug for Client {
@@ -389,6 +393,7 @@ impl Client {
                 retry: config.retry,
                 limiter: ConcurrencyLimiter::new(config.concurrency),
                 counters: Counters::default(),
+                recorder: config.recorder,
             }),
         })
     }
@@ -567,13 +572,20 @@ impl Client {
                 continue;
             }
 
-            return Ok(Response {
+            let response = Response {
                 status,
                 headers,
                 body: bytes,
                 method,
                 path: display_path,
-            });
+            };
+            if let Some(recorder) = &inner.recorder {
+                recorder.0.record(crate::record::Exchange::from_response(
+                    &response,
+                    request.body.as_deref(),
+                ));
+            }
+            return Ok(response);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod inventory;
 mod limiter;
 pub mod paging;
+pub mod record;
 pub mod retry;
 pub mod target;
 #[cfg(feature = "test-util")]

@@ -168,3 +168,112 @@ pub async fn tls_terminator(cert: &ServerCert, backend: SocketAddr) -> SocketAdd
     });
     address
 }
+
+/// Reads a recorded exchange set (a JSON array of [`Exchange`](crate::record::Exchange)).
+pub fn read_exchanges(path: &Path) -> Vec<crate::record::Exchange> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A loopback server that answers from recorded exchanges, matched on method, path and query.
+/// A request nothing was recorded for gets a 599 and is remembered in
+/// [`ReplayServer::unmatched`], so a test can insist that a replay asked nothing new.
+pub struct ReplayServer {
+    server: wiremock::MockServer,
+    base_url: String,
+    unmatched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl std::fmt::Debug for ReplayServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayServer")
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+struct Replayer {
+    context_path: String,
+    answers: std::collections::HashMap<(String, String), crate::record::Exchange>,
+    unmatched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl wiremock::Respond for Replayer {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let path = request.url.path();
+        let below = path
+            .strip_prefix(self.context_path.as_str())
+            .unwrap_or(path);
+        let key = match request.url.query() {
+            Some(q) => format!("{below}?{q}"),
+            None => below.to_owned(),
+        };
+        match self.answers.get(&(request.method.to_string(), key.clone())) {
+            Some(exchange) => {
+                let mut template = wiremock::ResponseTemplate::new(exchange.status);
+                for (name, value) in &exchange.headers {
+                    template = template.insert_header(name.as_str(), value.as_str());
+                }
+                template.set_body_raw(
+                    exchange.body.to_bytes(),
+                    exchange
+                        .headers
+                        .get("content-type")
+                        .map_or("application/json", String::as_str),
+                )
+            }
+            None => {
+                self.unmatched
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(format!("{} {key}", request.method));
+                wiremock::ResponseTemplate::new(599)
+            }
+        }
+    }
+}
+
+impl ReplayServer {
+    /// Serves `exchanges` below `context_path` (e.g. `/jira`).
+    pub async fn start(exchanges: Vec<crate::record::Exchange>, context_path: &str) -> Self {
+        let server = wiremock::MockServer::start().await;
+        let unmatched = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let answers = exchanges
+            .into_iter()
+            .map(|e| ((e.method.clone(), e.path.clone()), e))
+            .collect();
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(Replayer {
+                context_path: context_path.to_owned(),
+                answers,
+                unmatched: unmatched.clone(),
+            })
+            .mount(&server)
+            .await;
+        let base_url = format!("{}{context_path}", server.uri());
+        Self {
+            server,
+            base_url,
+            unmatched,
+        }
+    }
+
+    /// The base URL to scan.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Requests that had no recorded answer.
+    pub fn unmatched(&self) -> Vec<String> {
+        self.unmatched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The underlying mock server.
+    pub fn server(&self) -> &wiremock::MockServer {
+        &self.server
+    }
+}

@@ -1,0 +1,85 @@
+//! Fixtures recorded from the simulator: every exchange of a real scan, per version.
+
+use std::path::Path;
+
+use anyhow::Context;
+use atlassian_core::record::{Exchange, MemoryRecorder, RecorderHandle};
+use atlassian_core::{Client, ClientConfig, Target, Token};
+use dc_sim::dataset::resolve_version;
+use dc_sim::{Product, Scale, Sim, SimConfig, TokenRole};
+
+/// The dataset the fixtures are recorded from: small enough to read, with every awkward part.
+pub const FIXTURE_SEED: u64 = 7;
+
+/// The versions recorded per product.
+pub fn versions(product: &str) -> &'static [&'static str] {
+    match product {
+        "jira" => &["8.20", "9.12", "10.3"],
+        _ => &["7.19", "8.5", "9.2"],
+    }
+}
+
+/// Records every version of `product` into `fixtures/<product>-dc/<version>/exchanges.json`.
+#[allow(clippy::print_stdout)]
+pub async fn from_sim(product: &str, fixtures: &Path) -> anyhow::Result<()> {
+    for version in versions(product) {
+        let exchanges = record(product, version).await?;
+        let dir = fixtures.join(format!("{product}-dc")).join(version);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join("exchanges.json");
+        let mut text = serde_json::to_string_pretty(&exchanges)?;
+        text.push('\n');
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("{}: {} exchanges", path.display(), exchanges.len());
+    }
+    Ok(())
+}
+
+/// One scan of the simulator, recorded and normalised (sorted; volatile values fixed).
+pub async fn record(product: &str, version: &str) -> anyhow::Result<Vec<Exchange>> {
+    let sim_product = match product {
+        "jira" => Product::Jira,
+        _ => Product::Confluence,
+    };
+    let mut config = SimConfig::new(
+        dc_sim::generate(sim_product, Scale::TINY, FIXTURE_SEED),
+        resolve_version(sim_product, version).context("unknown version")?,
+    );
+    config.context_path = format!("/{product}");
+    // Links in the bodies name a stable host instead of a random loopback port.
+    config.configured_base_url = Some(format!("https://{product}.example.com/{product}"));
+    let sim = Sim::start(config).await?;
+    let recorder = MemoryRecorder::new();
+    let mut client_config = ClientConfig::new(Target::parse(sim.base_url())?.base_url)
+        .token(Token::new(sim.token(TokenRole::Admin))?);
+    client_config.recorder = Some(RecorderHandle(std::sync::Arc::new(recorder.clone())));
+    let client = Client::new(client_config)?;
+    match sim_product {
+        Product::Jira => {
+            jira_dc::scan(
+                &jira_dc::JiraClient::new(client),
+                &jira_dc::ScanOptions::default(),
+            )
+            .await?;
+        }
+        Product::Confluence => anyhow::bail!("confluence fixtures come with confluence-dc"),
+    }
+    let mut exchanges = recorder.exchanges();
+    for exchange in &mut exchanges {
+        normalise(exchange);
+    }
+    exchanges.sort_by(|a, b| (&a.method, &a.path).cmp(&(&b.method, &b.path)));
+    Ok(exchanges)
+}
+
+/// Fixes what changes from run to run (the server's clock).
+fn normalise(exchange: &mut Exchange) {
+    if let atlassian_core::record::Body::Json(serde_json::Value::Object(map)) = &mut exchange.body {
+        if map.contains_key("serverTime") {
+            map.insert(
+                "serverTime".to_owned(),
+                serde_json::Value::String("2026-01-01T00:00:00.000+0000".to_owned()),
+            );
+        }
+    }
+}
