@@ -74,12 +74,12 @@ pub async fn record(product: &str, version: &str) -> anyhow::Result<Vec<Exchange
 
 /// Fixes what changes from run to run (the server's clock).
 fn normalise(exchange: &mut Exchange) {
-    if let atlassian_core::record::Body::Json(serde_json::Value::Object(map)) = &mut exchange.body {
-        if map.contains_key("serverTime") {
-            map.insert(
-                "serverTime".to_owned(),
-                serde_json::Value::String("2026-01-01T00:00:00.000+0000".to_owned()),
-            );
-        }
+    if let atlassian_core::record::Body::Json(serde_json::Value::Object(map)) = &mut exchange.body
+        && map.contains_key("serverTime")
+    {
+        map.insert(
+            "serverTime".to_owned(),
+            serde_json::Value::String("2026-01-01T00:00:00.000+0000".to_owned()),
+        );
     }
 }
