@@ -1283,3 +1283,19 @@ async fn probes_manifest_server_information_and_jira_serverinfo() {
     );
     assert_eq!(sim.counters().endpoint("GET /rest/api/space/{spaceKey}"), 1);
 }
+
+#[tokio::test]
+async fn json_rpc_needs_the_json_content_type() {
+    let sim = serve(small(), "8.5.17").await;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/rpc/json-rpc/confluenceservice-v2/getSpacePermissionSets",
+            sim.base_url()
+        ))
+        .bearer_auth("admin-token")
+        .body(r#"["DS"]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+}

@@ -88,6 +88,14 @@ pub(super) fn handle(ctx: &Ctx<'_>, call: &Call<'_>, light: Option<&str>) -> Rep
     if !ctx.data.settings.remote_api_enabled || call.caller == Caller::Anonymous {
         return Reply::tomcat(401, endpoint, "Unauthorized");
     }
+    // The JSON-RPC servlet errors unless the content type is set explicitly (§7.3).
+    if !call
+        .content_type
+        .as_deref()
+        .is_some_and(|c| c.contains("application/json"))
+    {
+        return Reply::tomcat(415, endpoint, "Unsupported Media Type");
+    }
     let (id, outcome) = match parse(call.body, light) {
         Ok((id, method, params)) => (id, run(ctx, call, &method, &params)),
         Err(e) => (Value::Null, Err(e)),
