@@ -1,0 +1,1146 @@
+//! [`scan`]: one Confluence Data Center into one inventory, with honest coverage.
+//!
+//! Order and why: the groups, then every group's direct members (the member resource serves
+//! most names), then the accounts (`user/list` where the server has it; on 7.x the CQL user
+//! search, united with the members already seen and checked against them), the spaces, their
+//! permissions (REST from 9.1, the JSON-RPC bridge before), then the member-of sweep that
+//! rebuilds the groups the member resource cannot serve (it needs every account, permission
+//! holders included), the 9.3+ global permissions where the server has them, and the implicit
+//! `confluence-administrators` grant. Coverage for accounts and memberships is decided last,
+//! once every account seen anywhere can be checked against the listing.
+//!
+//! A collection the token may not read, or a server setting that blocks one (the Remote API
+//! off, secure administrator sessions on), is reported incomplete with the reason and the fix;
+//! the scan goes on.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use atlassian_core::applinks::fetch_manifest;
+use atlassian_core::inventory::{Coverage, ScannedAs, System};
+use atlassian_core::{
+    Account, ApiErrorBody, Error, Inventory, InventoryBuilder, Method, Product, Resource,
+    ResourceRef, StatusCode, Subject,
+};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::api::{ConfluenceClient, member_resource_serves};
+use crate::model::{Group, RestPermission, Space, SpaceStatus, User, version_triple};
+use crate::permission::{
+    LegacyName, SubjectRef, global_permission, legacy_space_permission, legacy_subject,
+    rest_space_permission, rest_subject,
+};
+
+/// Progress of a scan, for a display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The phase (`groups`, `memberships`, `accounts`, `spaces`, `space permissions`,
+    /// `member-of`, `global permissions`).
+    pub phase: &'static str,
+    /// Items done in this phase.
+    pub done: u64,
+    /// Items in this phase, when known.
+    pub total: Option<u64>,
+}
+
+/// Called with progress as the scan goes.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How to scan.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Scans the whole instance.
+///
+/// Fails only when the instance cannot be read at all (unreachable, not Confluence, the token
+/// refused or answered as anonymous) or answers in a way no documented version does; every
+/// refusal of one collection is a coverage gap instead.
+pub async fn scan(api: &ConfluenceClient, options: &ScanOptions) -> Result<Inventory, Error> {
+    Scanner::start(api, options).await?.run().await
+}
+
+/// The group whose members administer the instance and every space.
+const ADMIN_GROUP: &str = "confluence-administrators";
+
+/// The fix when the token's owner is not an administrator.
+const NEEDS_ADMIN: &str =
+    "use a token of a Confluence administrator (a member of confluence-administrators)";
+/// The fix when the token's owner may not view users.
+const NEEDS_VIEW_USERS: &str = "the token's owner needs permission to view users (the View User Profiles global permission) or must be a Confluence administrator";
+
+/// Where space permissions come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpacePermissionSource {
+    /// `space/{key}/permissions` and `/permissions/anonymous` (9.1+).
+    Rest,
+    /// JSON-RPC `getSpacePermissionSets` (every version, needs the Remote API).
+    JsonRpc,
+}
+
+/// What reading one space's permissions gave.
+#[derive(Debug)]
+enum SpaceOutcome {
+    /// The grants, as (permission, holder).
+    Read {
+        grants: Vec<(String, SubjectRef)>,
+        /// Legacy names this crate does not know.
+        unknown_names: Vec<String>,
+        /// Holders of a shape this crate does not know.
+        odd_holders: usize,
+        /// Read through JSON-RPC although the REST resource was tried first.
+        fell_back: bool,
+    },
+    /// This space's permissions were refused (why, and the fix).
+    Refused(String),
+    /// The space no longer exists.
+    Vanished,
+    /// The source cannot be used on this instance at all (why, and the fix).
+    Unavailable(String),
+}
+
+/// How the accounts were listed.
+#[derive(Debug, Default)]
+struct AccountListing {
+    /// The listing used, for the coverage method.
+    method: String,
+    /// `user/list` (false) or the CQL search (true).
+    via_search: bool,
+    /// Every key the listing returned.
+    listed: HashSet<String>,
+    /// The search's `totalSize`.
+    stated_total: Option<u64>,
+    /// Why the listing failed, when it did.
+    failure: Option<String>,
+}
+
+/// How the memberships were read.
+#[derive(Debug, Default)]
+struct MembershipOutcome {
+    /// Groups read through the member resource.
+    read: usize,
+    /// Why the member resource refused.
+    refused: Option<String>,
+    /// Groups that disappeared during the scan.
+    vanished: Vec<String>,
+    /// Groups the member resource cannot serve (by name).
+    unservable: Vec<String>,
+    /// The member-of sweep, when it ran.
+    sweep: Option<SweepOutcome>,
+}
+
+/// The member-of sweep over every known account.
+#[derive(Debug, Default)]
+struct SweepOutcome {
+    accounts: usize,
+    refused: Option<String>,
+    vanished_users: usize,
+}
+
+struct Scanner<'a> {
+    api: &'a ConfluenceClient,
+    options: &'a ScanOptions,
+    version: (u32, u32, u32),
+    builder: InventoryBuilder,
+    /// The scanning account's direct groups (lower case); `None` when they could not be read.
+    my_groups: Option<HashSet<String>>,
+    /// Lower-case username → key, for the JSON-RPC holders (named by username).
+    by_username: HashMap<String, String>,
+    /// Every account key added, in the order met (the member-of sweep walks it).
+    known: Vec<String>,
+    known_set: HashSet<String>,
+    /// Keys met other than through the account listing: the caller, group members, holders.
+    seen_elsewhere: BTreeSet<String>,
+    /// The groups, when they could be listed.
+    groups: Option<Vec<String>>,
+    memberships: MembershipOutcome,
+    accounts: AccountListing,
+    resources_complete: bool,
+    /// The space-permission method and what is missing from it.
+    space_method: String,
+    space_problems: Vec<String>,
+    /// Holders already resolved (or found not to exist).
+    resolved: HashMap<SubjectRef, Resolution>,
+    parallelism: usize,
+}
+
+/// A holder resolved to a subject, or why not.
+#[derive(Clone, Debug)]
+enum Resolution {
+    Subject(Subject),
+    /// No such user: the grant names nothing.
+    Missing,
+    /// The look-up was refused: the grant is unknown.
+    Refused(String),
+}
+
+/// The error for a `user/current` answered as anonymous: the token was not accepted.
+fn anonymous_answer() -> Error {
+    let message = serde_json::json!({
+        "message": "the server answered as the anonymous user: the token was not accepted \
+                    (send it as a Bearer token, and check that no proxy strips the \
+                    Authorization header)"
+    });
+    Error::Status {
+        method: Method::GET,
+        path: "/rest/api/user/current?expand=status".to_owned(),
+        status: StatusCode::UNAUTHORIZED,
+        body: Box::new(ApiErrorBody::parse(
+            Some("application/json"),
+            message.to_string().as_bytes(),
+        )),
+        login_reason: None,
+        retry_after: None,
+    }
+}
+
+fn refused(e: &Error) -> bool {
+    e.is_forbidden() || e.is_unauthorized()
+}
+
+impl<'a> Scanner<'a> {
+    async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
+        let client = api.client();
+        let manifest = fetch_manifest(client).await.unwrap_or_else(|e| {
+            tracing::debug!("no applinks manifest: {e}");
+            None
+        });
+        if let Some(product) = manifest.as_ref().and_then(|m| m.type_id.as_deref())
+            && !product.eq_ignore_ascii_case("confluence")
+        {
+            return Err(Error::Config(format!(
+                "{} is a {product} server, not Confluence",
+                client.base_url()
+            )));
+        }
+        let manifest_version = manifest.as_ref().and_then(|m| m.version.clone());
+        let version = match (api.server_information().await, manifest_version) {
+            (Ok(info), _) => info.version,
+            (Err(e), Some(version)) => {
+                tracing::warn!("server-information unreadable ({e}); the manifest says {version}");
+                version
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let me = api.current_user().await?;
+        if !me.is_known() {
+            return Err(anonymous_answer());
+        }
+        let me_key = me.key().unwrap_or_default().to_owned();
+        let my_groups = match api.member_of(&me_key).try_collect::<Vec<Group>>().await {
+            Ok(groups) => Some(groups.into_iter().map(|g| g.name.to_lowercase()).collect()),
+            Err(e) => {
+                tracing::debug!("the token owner's groups are unreadable: {e}");
+                None
+            }
+        };
+        let system = System {
+            product: Product::Confluence,
+            base_url: client.base_url().as_str().to_owned(),
+            version: version.clone(),
+            title: manifest.as_ref().and_then(|m| m.name.clone()),
+            instance_id: manifest.and_then(|m| m.id),
+        };
+        let scanned_as = ScannedAs {
+            key: me_key.clone(),
+            username: me.username.clone().unwrap_or_default(),
+        };
+        let mut scanner = Self {
+            api,
+            options,
+            version: version_triple(&version),
+            builder: InventoryBuilder::new(system, scanned_as),
+            my_groups,
+            by_username: HashMap::new(),
+            known: Vec::new(),
+            known_set: HashSet::new(),
+            seen_elsewhere: BTreeSet::new(),
+            groups: None,
+            memberships: MembershipOutcome::default(),
+            accounts: AccountListing::default(),
+            resources_complete: false,
+            space_method: String::new(),
+            space_problems: Vec::new(),
+            resolved: HashMap::new(),
+            parallelism: client.stats().max_concurrency * 2,
+        };
+        scanner.add_user(me);
+        scanner.seen_elsewhere.insert(me_key);
+        Ok(scanner)
+    }
+
+    fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
+        if let Some(progress) = &self.options.progress {
+            progress(&Progress { phase, done, total });
+        }
+    }
+
+    fn at_least(&self, major: u32, minor: u32) -> bool {
+        self.version >= (major, minor, 0)
+    }
+
+    /// The scanning account is a direct member of `confluence-administrators`: it sees every
+    /// space.
+    fn is_admin_member(&self) -> bool {
+        self.my_groups
+            .as_ref()
+            .is_some_and(|g| g.contains(ADMIN_GROUP))
+    }
+
+    /// Adds (or completes) an account from a user object; returns its key.
+    fn add_user(&mut self, user: User) -> Option<String> {
+        let key = user.key()?.to_owned();
+        let mut account = Account::new(key.clone());
+        account.username = user.username.clone().filter(|n| !n.is_empty());
+        account.display_name = user.display_name.clone().filter(|n| !n.is_empty());
+        // Confluence Data Center never shows e-mail addresses.
+        account.email = None;
+        account.active = user.active();
+        self.builder.account(account);
+        if let Some(name) = &user.username {
+            self.by_username.insert(name.to_lowercase(), key.clone());
+        }
+        if self.known_set.insert(key.clone()) {
+            self.known.push(key.clone());
+        }
+        Some(key)
+    }
+
+    async fn run(mut self) -> Result<Inventory, Error> {
+        self.groups().await?;
+        self.memberships().await?;
+        self.accounts().await?;
+        let spaces = self.spaces().await?;
+        self.space_permissions(&spaces).await?;
+        self.member_of_sweep().await?;
+        self.global_permissions().await?;
+        self.administrators();
+        self.finish_coverage();
+        Ok(self.builder.build(jiff::Timestamp::now())?)
+    }
+
+    async fn groups(&mut self) -> Result<(), Error> {
+        self.progress("groups", 0, None);
+        match self.api.groups().try_collect::<Vec<Group>>().await {
+            Ok(groups) => {
+                let names: Vec<String> = groups.into_iter().map(|g| g.name).collect();
+                for name in &names {
+                    self.builder.group(name.clone());
+                }
+                self.builder.coverage(Coverage::complete(
+                    "groups",
+                    format!("group ({} groups)", names.len()),
+                ));
+                self.progress("groups", names.len() as u64, Some(names.len() as u64));
+                self.groups = Some(names);
+            }
+            Err(e) if refused(&e) => {
+                self.builder.coverage(Coverage::incomplete(
+                    "groups",
+                    Some("group".into()),
+                    format!("the groups could not be listed ({e}); {NEEDS_VIEW_USERS}"),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Every group's direct members, through the member resource where it can serve the name.
+    async fn memberships(&mut self) -> Result<(), Error> {
+        let Some(groups) = self.groups.clone() else {
+            return Ok(());
+        };
+        let (servable, unservable): (Vec<String>, Vec<String>) =
+            groups.into_iter().partition(|g| member_resource_serves(g));
+        self.memberships.unservable = unservable;
+        let total = servable.len() as u64;
+        self.progress("memberships", 0, Some(total));
+        let api = self.api;
+        let mut results = futures::stream::iter(servable)
+            .map(|group| async move {
+                let members: Result<Vec<User>, Error> =
+                    api.group_members(&group).try_collect().await;
+                (group, members)
+            })
+            .buffer_unordered(self.parallelism);
+        let mut done = 0u64;
+        while let Some((group, members)) = results.next().await {
+            done += 1;
+            match members {
+                Ok(members) => {
+                    self.memberships.read += 1;
+                    for user in members {
+                        if let Some(key) = self.add_user(user) {
+                            self.builder.membership(group.clone(), key.clone());
+                            self.seen_elsewhere.insert(key);
+                        }
+                    }
+                }
+                Err(e) if refused(&e) => {
+                    self.memberships.refused.get_or_insert_with(|| {
+                        if e.is_unauthorized() {
+                            format!(
+                                "the member resource answered 401 although the token is valid ({e}): Confluence 8.5+ answers a non-administrator so (CONFSERVER-98582); {NEEDS_ADMIN}"
+                            )
+                        } else {
+                            format!("the member resource refused ({e}); {NEEDS_VIEW_USERS}")
+                        }
+                    });
+                }
+                Err(e) if e.is_not_found() => self.memberships.vanished.push(group),
+                Err(e) => return Err(e),
+            }
+            if done.is_multiple_of(25) {
+                self.progress("memberships", done, Some(total));
+            }
+        }
+        drop(results);
+        for group in &self.memberships.vanished {
+            self.builder.warning(format!(
+                "group {group:?} disappeared during the scan; its members are not listed"
+            ));
+        }
+        self.progress("memberships", done, Some(total));
+        Ok(())
+    }
+
+    /// Every account: `user/list` where the server has it (8.4+), else the CQL user search.
+    async fn accounts(&mut self) -> Result<(), Error> {
+        self.progress("accounts", 0, None);
+        let why_not_list = match self.api.user_list().try_collect::<Vec<User>>().await {
+            Ok(users) => {
+                let n = users.len();
+                self.accounts.method = format!("user/list?expand=status ({n} users)");
+                for user in users {
+                    if let Some(key) = self.add_user(user) {
+                        self.accounts.listed.insert(key);
+                    }
+                }
+                self.progress("accounts", n as u64, Some(n as u64));
+                return Ok(());
+            }
+            Err(e) if e.is_not_found() => "user/list is absent (404)".to_owned(),
+            Err(e) if refused(&e) => format!("user/list was refused ({e})"),
+            Err(e) => return Err(e),
+        };
+        tracing::debug!("{why_not_list}: listing users through the CQL search");
+        self.accounts.via_search = true;
+        let total = match self.api.search_users_total().await {
+            Ok(total) => total,
+            Err(e) if refused(&e) => {
+                self.accounts.failure = Some(format!("the user search was refused ({e})"));
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        self.accounts.stated_total = total;
+        let users = match self.api.search_users().try_collect::<Vec<User>>().await {
+            Ok(users) => users,
+            Err(e) if refused(&e) => {
+                self.accounts.failure = Some(format!("the user search was refused ({e})"));
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        let n = users.len();
+        self.accounts.method = format!(
+            "group members ∪ search?cql=type=user ({why_not_list}; {n} users found by the search, totalSize {})",
+            total.map_or_else(|| "not stated".to_owned(), |t| t.to_string())
+        );
+        for user in users {
+            if let Some(key) = self.add_user(user) {
+                self.accounts.listed.insert(key);
+            }
+        }
+        self.progress("accounts", n as u64, total);
+        Ok(())
+    }
+
+    /// Current and archived spaces, global and personal, de-duplicated by key.
+    async fn spaces(&mut self) -> Result<Vec<String>, Error> {
+        self.progress("spaces", 0, None);
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        let mut refusal: Option<String> = None;
+        for status in [SpaceStatus::Current, SpaceStatus::Archived] {
+            match self.api.spaces(status).try_collect::<Vec<Space>>().await {
+                Ok(spaces) => {
+                    for space in spaces {
+                        if !seen.insert(space.key.clone()) {
+                            self.builder.warning(format!(
+                                "space {} is listed as both current and archived",
+                                space.key
+                            ));
+                            continue;
+                        }
+                        let archived = space
+                            .status
+                            .as_deref()
+                            .map_or(status == SpaceStatus::Archived, |s| {
+                                s.eq_ignore_ascii_case("archived")
+                            });
+                        self.builder.resource(
+                            Resource::new(&ResourceRef::Space(space.key.clone()), space.name)
+                                .with_archived(archived),
+                        );
+                        keys.push(space.key);
+                    }
+                }
+                Err(e) if refused(&e) => {
+                    refusal.get_or_insert_with(|| e.to_string());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let method = format!(
+            "space?status=current and space?status=archived ({} spaces, global and personal)",
+            keys.len()
+        );
+        let coverage = if let Some(e) = refusal {
+            Coverage::incomplete(
+                "resources",
+                Some(method),
+                format!("the spaces could not be listed ({e}); {NEEDS_ADMIN}"),
+            )
+        } else if self.is_admin_member() {
+            self.resources_complete = true;
+            Coverage::complete(
+                "resources",
+                format!(
+                    "{method}; the token's owner is in confluence-administrators, who see every space"
+                ),
+            )
+        } else {
+            let why = if self.my_groups.is_some() {
+                "it is not in confluence-administrators"
+            } else {
+                "its groups could not be read to show that it administers Confluence"
+            };
+            Coverage::incomplete(
+                "resources",
+                Some(method),
+                format!(
+                    "only the spaces the token's owner may view are listed ({why}); {NEEDS_ADMIN}"
+                ),
+            )
+        };
+        self.builder.coverage(coverage);
+        self.progress("spaces", keys.len() as u64, Some(keys.len() as u64));
+        Ok(keys)
+    }
+
+    /// Every listed space's permissions: REST from 9.1, JSON-RPC before. The first space is
+    /// read alone, so that an instance-wide block (the Remote API off, WebSudo) costs one
+    /// request, not one per space.
+    async fn space_permissions(&mut self, spaces: &[String]) -> Result<(), Error> {
+        let source = if self.at_least(9, 1) {
+            SpacePermissionSource::Rest
+        } else {
+            SpacePermissionSource::JsonRpc
+        };
+        let total = spaces.len() as u64;
+        self.progress("space permissions", 0, Some(total));
+        let api = self.api;
+        let mut outcomes: Vec<(String, SpaceOutcome)> = Vec::with_capacity(spaces.len());
+        if let Some((first, rest)) = spaces.split_first() {
+            let outcome = read_space(api, source, first).await?;
+            // Only the bridge is blocked instance-wide; a REST fallback that met it was one space.
+            let blocked = source == SpacePermissionSource::JsonRpc
+                && matches!(outcome, SpaceOutcome::Unavailable(_));
+            outcomes.push((first.clone(), outcome));
+            if !blocked {
+                let mut answers = futures::stream::iter(rest.iter().cloned())
+                    .map(|key| async move {
+                        let outcome = read_space(api, source, &key).await;
+                        (key, outcome)
+                    })
+                    .buffer_unordered(self.parallelism);
+                while let Some((key, outcome)) = answers.next().await {
+                    outcomes.push((key, outcome?));
+                    if outcomes.len().is_multiple_of(25) {
+                        self.progress("space permissions", outcomes.len() as u64, Some(total));
+                    }
+                }
+            }
+        }
+
+        let mut unavailable: Option<String> = None;
+        let mut refusals: Vec<String> = Vec::new();
+        let mut vanished: Vec<String> = Vec::new();
+        let mut unknown_names: BTreeSet<String> = BTreeSet::new();
+        let mut odd_holders = 0usize;
+        let mut fell_back = 0usize;
+        let mut pending: Vec<(String, String, SubjectRef)> = Vec::new();
+        for (key, outcome) in outcomes {
+            match outcome {
+                SpaceOutcome::Read {
+                    grants,
+                    unknown_names: names,
+                    odd_holders: odd,
+                    fell_back: via_rpc,
+                } => {
+                    fell_back += usize::from(via_rpc);
+                    odd_holders += odd;
+                    unknown_names.extend(names);
+                    pending.extend(grants.into_iter().map(|(p, s)| (key.clone(), p, s)));
+                }
+                SpaceOutcome::Refused(why) => refusals.push(why),
+                SpaceOutcome::Vanished => vanished.push(key),
+                SpaceOutcome::Unavailable(why) => {
+                    unavailable.get_or_insert(why);
+                }
+            }
+        }
+        let mut unresolved_refused = 0usize;
+        for (space, permission, holder) in pending {
+            match self.resolve(&holder).await? {
+                Resolution::Subject(subject) => {
+                    self.builder
+                        .grant(ResourceRef::Space(space), permission, subject);
+                }
+                Resolution::Missing => {
+                    self.builder.warning(format!(
+                        "space {space}: {permission} is granted to {holder:?}, who does not exist; not listed"
+                    ));
+                }
+                Resolution::Refused(why) => {
+                    unresolved_refused += 1;
+                    self.builder.warning(format!(
+                        "space {space}: {permission} is granted to {holder:?}, who could not be looked up ({why}); not listed"
+                    ));
+                }
+            }
+        }
+        for space in &vanished {
+            self.builder.warning(format!(
+                "space {space} disappeared during the scan; its permissions are not listed"
+            ));
+        }
+
+        let n = spaces.len();
+        self.space_method = match source {
+            SpacePermissionSource::Rest if fell_back > 0 => format!(
+                "space/{{key}}/permissions and /permissions/anonymous for {n} spaces (REST, 9.1+; JSON-RPC getSpacePermissionSets for {fell_back} whose REST resource answered 404)"
+            ),
+            SpacePermissionSource::Rest => format!(
+                "space/{{key}}/permissions and /permissions/anonymous for {n} spaces (REST, 9.1+)"
+            ),
+            SpacePermissionSource::JsonRpc => format!(
+                "JSON-RPC getSpacePermissionSets for {n} spaces (legacy names mapped, holders named by username)"
+            ),
+        };
+        let problems = &mut self.space_problems;
+        if let Some(why) = unavailable {
+            problems.push(why);
+        }
+        if let Some(first) = refusals.first() {
+            problems.push(format!(
+                "the permissions of {} of {n} spaces were refused: {first}",
+                refusals.len()
+            ));
+        }
+        if !vanished.is_empty() {
+            problems.push(format!(
+                "{} spaces disappeared during the scan",
+                vanished.len()
+            ));
+        }
+        if !unknown_names.is_empty() {
+            problems.push(format!(
+                "legacy permission names this scanner does not know were left out: {unknown_names:?}"
+            ));
+        }
+        if odd_holders > 0 {
+            problems.push(format!(
+                "{odd_holders} grants to holders of an unknown shape were left out"
+            ));
+        }
+        if unresolved_refused > 0 {
+            problems.push(format!(
+                "{unresolved_refused} grants name users who could not be looked up; {NEEDS_VIEW_USERS}"
+            ));
+        }
+        if !self.resources_complete {
+            problems.push(
+                "only the permissions of the listed spaces were read (see the resources coverage)"
+                    .to_owned(),
+            );
+        }
+        self.progress("space permissions", total, Some(total));
+        Ok(())
+    }
+
+    /// A holder as a subject: users by key or username, looked up when not yet known.
+    async fn resolve(&mut self, holder: &SubjectRef) -> Result<Resolution, Error> {
+        if let Some(done) = self.resolved.get(holder) {
+            return Ok(done.clone());
+        }
+        let resolution = match holder {
+            SubjectRef::Anonymous => Resolution::Subject(Subject::Anonymous),
+            SubjectRef::Group(name) => {
+                let canonical = match self.builder.canonical_group(name) {
+                    Some(canonical) => canonical.to_owned(),
+                    None => {
+                        if self.groups.is_some() {
+                            self.builder.warning(format!(
+                                "a permission names group {name:?}, which the group list does not hold; listed as found"
+                            ));
+                        }
+                        self.builder.group(name.clone());
+                        name.clone()
+                    }
+                };
+                Resolution::Subject(Subject::Group(canonical))
+            }
+            SubjectRef::UserKey(key) if self.known_set.contains(key) => {
+                Resolution::Subject(Subject::Account(key.clone()))
+            }
+            SubjectRef::Username(name) if self.by_username.contains_key(&name.to_lowercase()) => {
+                Resolution::Subject(Subject::Account(
+                    self.by_username[&name.to_lowercase()].clone(),
+                ))
+            }
+            SubjectRef::UserKey(key) => self.look_up(self.api.user_by_key(key).await),
+            SubjectRef::Username(name) => self.look_up(self.api.user_by_username(name).await),
+        };
+        if let Resolution::Subject(Subject::Account(key)) = &resolution {
+            self.seen_elsewhere.insert(key.clone());
+        }
+        self.resolved.insert(holder.clone(), resolution.clone());
+        Ok(resolution)
+    }
+
+    fn look_up(&mut self, answer: Result<Option<User>, Error>) -> Resolution {
+        match answer {
+            Ok(Some(user)) => match self.add_user(user) {
+                Some(key) => Resolution::Subject(Subject::Account(key)),
+                None => Resolution::Missing,
+            },
+            Ok(None) => Resolution::Missing,
+            Err(e) => Resolution::Refused(e.to_string()),
+        }
+    }
+
+    /// The groups the member resource cannot serve: rebuilt from every known account's
+    /// `user/memberof` (only when such a group exists and the member resource was readable).
+    async fn member_of_sweep(&mut self) -> Result<(), Error> {
+        if self.memberships.unservable.is_empty()
+            || self.groups.is_none()
+            || self.memberships.refused.is_some()
+        {
+            return Ok(());
+        }
+        let wanted: HashMap<String, String> = self
+            .memberships
+            .unservable
+            .iter()
+            .map(|g| (g.to_lowercase(), g.clone()))
+            .collect();
+        let keys = self.known.clone();
+        let total = keys.len() as u64;
+        self.progress("member-of", 0, Some(total));
+        let api = self.api;
+        let mut answers = futures::stream::iter(keys)
+            .map(|key| async move {
+                let groups: Result<Vec<Group>, Error> = api.member_of(&key).try_collect().await;
+                (key, groups)
+            })
+            .buffer_unordered(self.parallelism);
+        let mut sweep = SweepOutcome {
+            accounts: total as usize,
+            ..SweepOutcome::default()
+        };
+        let mut done = 0u64;
+        while let Some((key, groups)) = answers.next().await {
+            done += 1;
+            match groups {
+                Ok(groups) => {
+                    for group in groups {
+                        if let Some(name) = wanted.get(&group.name.to_lowercase()) {
+                            self.builder.membership(name.clone(), key.clone());
+                        }
+                    }
+                }
+                Err(e) if e.is_not_found() => sweep.vanished_users += 1,
+                Err(e) if refused(&e) => {
+                    sweep.refused.get_or_insert_with(|| e.to_string());
+                }
+                Err(e) => return Err(e),
+            }
+            if done.is_multiple_of(250) {
+                self.progress("member-of", done, Some(total));
+            }
+        }
+        drop(answers);
+        if sweep.vanished_users > 0 {
+            self.builder.warning(format!(
+                "{} accounts disappeared during the member-of sweep",
+                sweep.vanished_users
+            ));
+        }
+        self.memberships.sweep = Some(sweep);
+        self.progress("member-of", total, Some(total));
+        Ok(())
+    }
+
+    /// The 9.3+ global permissions, where the server has them (probed from 9.0; a 404 means
+    /// it has not, and the collection is not reported).
+    async fn global_permissions(&mut self) -> Result<(), Error> {
+        if !self.at_least(9, 0) {
+            return Ok(());
+        }
+        let permissions: Vec<RestPermission> = match self.api.global_permissions().await {
+            Ok(None) => {
+                tracing::debug!("no global-permission resource on this server");
+                return Ok(());
+            }
+            Ok(Some(permissions)) => permissions,
+            Err(e) if e.status().is_some() || matches!(e, Error::Decode { .. }) => {
+                self.builder.coverage(Coverage::incomplete(
+                    "grants:global-permissions",
+                    Some("permissions".into()),
+                    format!("the global permissions could not be read ({e}); {NEEDS_ADMIN}"),
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.progress("global permissions", 0, None);
+        let mut problems = Vec::new();
+        let mut odd = 0usize;
+        for permission in &permissions {
+            let name = global_permission(&permission.operation);
+            let Some(holder) = rest_subject(&permission.subject) else {
+                odd += 1;
+                continue;
+            };
+            match self.resolve(&holder).await? {
+                Resolution::Subject(subject) => {
+                    self.builder.grant(ResourceRef::System, name, subject);
+                }
+                Resolution::Missing => {
+                    self.builder.warning(format!(
+                        "{name} is granted to {holder:?}, who does not exist; not listed"
+                    ));
+                }
+                Resolution::Refused(why) => problems.push(format!(
+                    "{name} is granted to {holder:?}, who could not be looked up ({why})"
+                )),
+            }
+        }
+        if odd > 0 {
+            problems.push(format!(
+                "{odd} grants to holders of an unknown shape were left out"
+            ));
+        }
+        let method = format!("permissions ({} grants)", permissions.len());
+        self.builder.coverage(if problems.is_empty() {
+            Coverage::complete("grants:global-permissions", method)
+        } else {
+            Coverage::incomplete(
+                "grants:global-permissions",
+                Some(method),
+                problems.join("; "),
+            )
+        });
+        Ok(())
+    }
+
+    /// Members of `confluence-administrators` administer the instance and every space without a
+    /// stored space permission: one `system:administer` grant to the group.
+    fn administrators(&mut self) {
+        match self.builder.canonical_group(ADMIN_GROUP).map(str::to_owned) {
+            Some(group) => {
+                self.builder
+                    .grant(ResourceRef::System, "system:administer", Subject::Group(group));
+                self.space_method
+                    .push_str(", and system:administer for confluence-administrators");
+            }
+            None if self.groups.is_none() => self.space_problems.push(format!(
+                "the groups could not be listed, so whether {ADMIN_GROUP} exists (and administers every space) is unknown"
+            )),
+            None => {
+                self.builder.warning(format!(
+                    "there is no {ADMIN_GROUP} group: no implicit administrators are recorded"
+                ));
+            }
+        }
+    }
+
+    fn finish_coverage(&mut self) {
+        let accounts_complete = self.accounts_coverage();
+        self.memberships_coverage(accounts_complete);
+        let method = std::mem::take(&mut self.space_method);
+        self.builder.coverage(if self.space_problems.is_empty() {
+            Coverage::complete("grants:space-permissions", method)
+        } else {
+            Coverage::incomplete(
+                "grants:space-permissions",
+                Some(method),
+                self.space_problems.join("; "),
+            )
+        });
+    }
+
+    /// Accounts are complete when the listing was read to its end, is not empty, (for the
+    /// search) holds as many users as it states, and holds every account met elsewhere.
+    fn accounts_coverage(&mut self) -> bool {
+        let listing = &self.accounts;
+        let source = if listing.via_search {
+            "the user search"
+        } else {
+            "user/list"
+        };
+        let missing: Vec<&String> = self
+            .seen_elsewhere
+            .iter()
+            .filter(|k| !listing.listed.contains(*k))
+            .collect();
+        let method = listing.method.clone();
+        let detail = if let Some(failure) = &listing.failure {
+            Some(format!(
+                "{failure}; only accounts seen as group members or permission holders are listed; {NEEDS_VIEW_USERS}"
+            ))
+        } else if listing.listed.is_empty() {
+            Some(format!(
+                "{source} returned no users although the token's owner exists, so the token may not view users; only accounts seen as group members or permission holders are listed; {NEEDS_VIEW_USERS}"
+            ))
+        } else if listing.via_search && listing.stated_total != Some(listing.listed.len() as u64) {
+            Some(match listing.stated_total {
+                Some(total) => format!(
+                    "the user search states {total} users but {} were received",
+                    listing.listed.len()
+                ),
+                None => {
+                    "the user search states no total, so it cannot be shown complete".to_owned()
+                }
+            })
+        } else if !missing.is_empty() {
+            let fix = if listing.via_search {
+                "; the search index is stale: rebuild it (General Configuration → Content Indexing)"
+            } else {
+                ""
+            };
+            Some(format!(
+                "{} accounts seen as group members or permission holders are not in {source} (e.g. {:?}); they are listed as found{fix}",
+                missing.len(),
+                missing.iter().take(5).collect::<Vec<_>>()
+            ))
+        } else {
+            None
+        };
+        let complete = detail.is_none();
+        self.builder.coverage(match detail {
+            Some(detail) => Coverage::incomplete("accounts", Some(method), detail),
+            None if listing.via_search => Coverage::complete(
+                "accounts",
+                format!(
+                    "{method}; complete: read to the end, as many users as the stated totalSize, and every group member and permission holder among them"
+                ),
+            ),
+            None => Coverage::complete(
+                "accounts",
+                format!(
+                    "{method}; complete: read to the end, and every group member and permission holder among them"
+                ),
+            ),
+        });
+        complete
+    }
+
+    fn memberships_coverage(&mut self, accounts_complete: bool) {
+        let m = &self.memberships;
+        let mut method = format!(
+            "group/{{name}}/member?expand=status for {} groups (direct members)",
+            m.read
+        );
+        if let Some(sweep) = &m.sweep {
+            method.push_str(&format!(
+                "; user/memberof?key= for each of {} accounts to rebuild {} groups whose names contain '/', '\\' or ';' (the member resource cannot serve them: CONFSERVER-54066)",
+                sweep.accounts,
+                m.unservable.len()
+            ));
+        }
+        let mut problems = Vec::new();
+        if self.groups.is_none() {
+            problems.push("the groups could not be listed, so no memberships were read".to_owned());
+        }
+        if let Some(why) = &m.refused {
+            problems.push(why.clone());
+        }
+        if !m.unservable.is_empty() {
+            match &m.sweep {
+                None if self.groups.is_some() => problems.push(format!(
+                    "the members of {} groups whose names contain '/', '\\' or ';' were not rebuilt",
+                    m.unservable.len()
+                )),
+                Some(sweep) if sweep.refused.is_some() => problems.push(format!(
+                    "user/memberof was refused ({}), so the members of {} groups whose names contain '/', '\\' or ';' are missing; {NEEDS_VIEW_USERS}",
+                    sweep.refused.as_deref().unwrap_or_default(),
+                    m.unservable.len()
+                )),
+                Some(_) if !accounts_complete => problems.push(format!(
+                    "the members of {} groups whose names contain '/', '\\' or ';' were rebuilt from the known accounts only, and the account list is incomplete",
+                    m.unservable.len()
+                )),
+                _ => {}
+            }
+        }
+        if !m.vanished.is_empty() {
+            problems.push(format!(
+                "{} groups disappeared during the scan",
+                m.vanished.len()
+            ));
+        }
+        self.builder.coverage(if problems.is_empty() {
+            Coverage::complete("memberships", method)
+        } else {
+            Coverage::incomplete("memberships", Some(method), problems.join("; "))
+        });
+    }
+}
+
+/// Reads one space's permissions from `source`.
+async fn read_space(
+    api: &ConfluenceClient,
+    source: SpacePermissionSource,
+    key: &str,
+) -> Result<SpaceOutcome, Error> {
+    match source {
+        SpacePermissionSource::JsonRpc => read_json_rpc(api, key, false).await,
+        SpacePermissionSource::Rest => read_rest(api, key).await,
+    }
+}
+
+/// A 404 whose body says the space does not exist (not that the resource does not).
+fn no_such_space(e: &Error) -> bool {
+    e.is_not_found()
+        && e.api_body()
+            .is_some_and(|b| b.messages.iter().any(|m| m.contains("No space with key")))
+}
+
+/// The REST resources; a 404 from a build without them falls back to JSON-RPC.
+async fn read_rest(api: &ConfluenceClient, key: &str) -> Result<SpaceOutcome, Error> {
+    let refusal = |e: &Error| {
+        if e.status() == Some(StatusCode::INTERNAL_SERVER_ERROR) {
+            Some(format!(
+                "{e} — Confluence 9.1+ answers a non-administrator with 500 here (CONFSERVER-99908); {NEEDS_ADMIN}"
+            ))
+        } else if refused(e) {
+            Some(format!("{e}; {NEEDS_ADMIN}"))
+        } else {
+            None
+        }
+    };
+    let mut permissions = match api.space_permissions(key).await {
+        Ok(p) => p,
+        Err(e) if no_such_space(&e) => return Ok(SpaceOutcome::Vanished),
+        Err(e) if e.is_not_found() => return read_json_rpc(api, key, true).await,
+        Err(e) => match refusal(&e) {
+            Some(why) => return Ok(SpaceOutcome::Refused(why)),
+            None => return Err(e),
+        },
+    };
+    match api.space_anonymous_permissions(key).await {
+        Ok(anonymous) => permissions.extend(anonymous),
+        Err(e) if e.is_not_found() => return read_json_rpc(api, key, true).await,
+        Err(e) => match refusal(&e) {
+            Some(why) => return Ok(SpaceOutcome::Refused(why)),
+            None => return Err(e),
+        },
+    }
+    let mut grants = Vec::with_capacity(permissions.len());
+    let mut odd_holders = 0;
+    for permission in permissions {
+        match rest_subject(&permission.subject) {
+            Some(holder) => grants.push((rest_space_permission(&permission.operation), holder)),
+            None => odd_holders += 1,
+        }
+    }
+    Ok(SpaceOutcome::Read {
+        grants,
+        unknown_names: Vec::new(),
+        odd_holders,
+        fell_back: false,
+    })
+}
+
+/// JSON-RPC `getSpacePermissionSets`, with each of its failure modes turned into a reason and
+/// a fix.
+async fn read_json_rpc(
+    api: &ConfluenceClient,
+    key: &str,
+    fell_back: bool,
+) -> Result<SpaceOutcome, Error> {
+    let sets = match api.space_permission_sets(key).await {
+        Ok(Ok(sets)) => sets,
+        Ok(Err(rpc)) if rpc.is_not_permitted() => {
+            return Ok(SpaceOutcome::Refused(format!(
+                "the remote API refused getSpacePermissionSets ({rpc}): the token's owner is not a Confluence administrator; {NEEDS_ADMIN}"
+            )));
+        }
+        Ok(Err(rpc)) if rpc.is_no_such_space() => return Ok(SpaceOutcome::Vanished),
+        Ok(Err(rpc)) => {
+            return Ok(SpaceOutcome::Refused(format!(
+                "getSpacePermissionSets failed ({rpc})"
+            )));
+        }
+        Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED) => {
+            return Ok(SpaceOutcome::Unavailable(format!(
+                "the JSON-RPC bridge answered 401 although the token is valid ({e}): the Remote API is disabled; a Confluence administrator must enable \"Remote API (XML-RPC & SOAP)\" under General Configuration → Further Configuration (before 9.1 it is the only source of space permissions)"
+            )));
+        }
+        Err(e @ Error::HtmlPage { .. }) => {
+            return Ok(SpaceOutcome::Unavailable(format!(
+                "the JSON-RPC bridge answered an HTML page instead of JSON ({e}): secure administrator sessions (WebSudo) are on and block the remote API's administrator methods; disable them under General Configuration → Security Configuration → Secure administrator sessions, or exempt the JSON-RPC path from them"
+            )));
+        }
+        Err(e) if e.is_not_found() => {
+            return Ok(SpaceOutcome::Unavailable(format!(
+                "the server has no JSON-RPC bridge ({e}), and no other source of space permissions on this version"
+            )));
+        }
+        Err(e) if e.is_forbidden() => {
+            return Ok(SpaceOutcome::Refused(format!("{e}; {NEEDS_ADMIN}")));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut grants = Vec::new();
+    let mut unknown_names = Vec::new();
+    let mut odd_holders = 0;
+    for set in sets {
+        let permission = match legacy_space_permission(&set.permission_type) {
+            LegacyName::Permission(p) => p,
+            LegacyName::Alias => continue,
+            LegacyName::Unknown => {
+                if !set.space_permissions.is_empty() {
+                    unknown_names.push(set.permission_type);
+                }
+                continue;
+            }
+        };
+        for holder in &set.space_permissions {
+            match legacy_subject(holder) {
+                Some(subject) => grants.push((permission.to_owned(), subject)),
+                None => odd_holders += 1,
+            }
+        }
+    }
+    Ok(SpaceOutcome::Read {
+        grants,
+        unknown_names,
+        odd_holders,
+        fell_back,
+    })
+}
