@@ -1,5 +1,7 @@
 //! `cargo xtask`: the project's own tasks.
 //!
+//! - `cargo xtask demo [--product jira|confluence]`: start the simulator and scan it with the
+//!   real binary (the README's "run it" command).
 //! - `cargo xtask snapshot --from-sim [--product jira|confluence]`: regenerate the recorded
 //!   fixtures under `fixtures/<product>-dc/<version>/` from the simulator, so the checked-in
 //!   fixtures and the simulator cannot drift apart.
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod snapshot;
 
 #[derive(Parser)]
@@ -20,6 +23,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Start the simulator on loopback and scan it with the real binary.
+    Demo {
+        /// jira or confluence.
+        #[arg(long, default_value = "jira")]
+        product: String,
+        /// Where to write the inventory.
+        #[arg(long, default_value = "demo-inventory.json")]
+        out: PathBuf,
+    },
     /// Record fixtures: from the simulator (`--from-sim`).
     Snapshot {
         /// Regenerate the project's own fixtures from dc-sim.
@@ -42,6 +54,7 @@ fn workspace_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
+        Task::Demo { product, out } => demo::demo(&workspace_root(), &product, &out).await,
         Task::Snapshot { from_sim, product } => {
             if !from_sim {
                 bail!(

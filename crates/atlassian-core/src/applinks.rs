@@ -91,6 +91,17 @@ pub async fn fetch_manifest(client: &Client) -> Result<Option<Manifest>, Error> 
     Ok(Manifest::parse(&response.body))
 }
 
+/// Whether the server answers Atlassian Cloud's tenant information (`/_edge/tenant_info`,
+/// anonymous, Cloud only).
+pub async fn is_cloud_tenant(client: &Client) -> Result<bool, Error> {
+    let response = client
+        .send(&Request::get("/_edge/tenant_info").without_token())
+        .await?;
+    Ok(response.status.is_success()
+        && serde_json::from_slice::<serde_json::Value>(&response.body)
+            .is_ok_and(|v| v.get("cloudId").is_some()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

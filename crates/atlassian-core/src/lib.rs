@@ -8,6 +8,7 @@
 pub mod applinks;
 pub mod client;
 pub mod credential;
+pub mod diagnosis;
 pub mod error;
 pub mod inventory;
 mod limiter;

@@ -21,9 +21,11 @@
 
 pub mod api;
 pub mod model;
+pub mod preflight;
 pub mod scan;
 pub mod sweep;
 
 pub use api::JiraClient;
+pub use preflight::{Detected, detect, preflight};
 pub use scan::{Progress, ProgressFn, ScanOptions, scan};
 pub use sweep::{SweepOutcome, UserSearchSweep};

@@ -1,0 +1,196 @@
+//! "Test Connection": probe, then the product's pre-flight with the token, assembled into one
+//! report with a diagnosis and what to do about it.
+
+use atlassian_core::Client;
+use atlassian_core::diagnosis::{Check, Diagnosis, Preflight};
+use serde::Serialize;
+
+use crate::probe::{Probed, probe};
+use crate::settings::{ConnectionSettings, ProductKind};
+
+/// The report of `atlassian-dc test --json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TestReport {
+    /// The scan can run.
+    pub ok: bool,
+    /// What was concluded.
+    pub diagnosis: Diagnosis,
+    /// `jira` / `confluence`, when known.
+    pub product: Option<&'static str>,
+    /// The version, when known.
+    pub version: Option<String>,
+    /// The base URL that answered (or was tried).
+    pub base_url: String,
+    /// The token's owner, when known.
+    pub user: Option<String>,
+    /// What was found, in one sentence.
+    pub message: String,
+    /// What to do about it (empty when all is well).
+    pub resolution: String,
+    /// Every check run, in order.
+    pub checks: Vec<Check>,
+}
+
+/// The sentence that heads a diagnosis.
+fn headline(diagnosis: Diagnosis) -> &'static str {
+    match diagnosis {
+        Diagnosis::Ok => "the connection works and the token can run a scan",
+        Diagnosis::CannotConnect => "cannot connect to the server",
+        Diagnosis::Tls => "the TLS handshake or the certificate check failed",
+        Diagnosis::NotAtlassian => "no Jira or Confluence Data Center at this address",
+        Diagnosis::Cloud => "the server is Atlassian Cloud",
+        Diagnosis::Unauthorized => "the Personal Access Token is invalid or expired",
+        Diagnosis::Forbidden => "the token does not belong to an administrator",
+        Diagnosis::NoUsers => "the token cannot list users",
+        Diagnosis::RateLimited => "the server keeps answering 429 Too Many Requests",
+    }
+}
+
+/// Runs the connection test.
+pub async fn test_connection(settings: &ConnectionSettings) -> TestReport {
+    let mut checks = Vec::new();
+    let probed = match probe(settings).await {
+        Ok(probed) => probed,
+        Err(failure) => {
+            checks.push(Check::fail("reach the server", failure.message.clone()));
+            return report(
+                failure.diagnosis,
+                None,
+                failure.base_url.as_str(),
+                None,
+                &failure.message,
+                checks,
+            );
+        }
+    };
+    checks.push(Check::pass(
+        "reach the server",
+        format!("{} answered", probed.base_url),
+    ));
+    if !probed.base_url.is_plain_http() {
+        checks.push(Check::pass("TLS", "the certificate is trusted"));
+    }
+    checks.push(Check::pass(
+        "identify the product",
+        format!(
+            "{} Data Center{}",
+            product_name(probed.product),
+            probed
+                .version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default()
+        ),
+    ));
+    if settings.token.is_none() {
+        let message = "no Personal Access Token was given (ATLASSIAN_PAT or --token-file)";
+        checks.push(Check::fail("token", message));
+        return report(
+            Diagnosis::Unauthorized,
+            Some(&probed),
+            probed.base_url.as_str(),
+            None,
+            message,
+            checks,
+        );
+    }
+    let client = match Client::new(settings.client_config(probed.base_url.clone())) {
+        Ok(client) => client,
+        Err(e) => {
+            let message = atlassian_core::error_chain(&e);
+            checks.push(Check::fail("client", message.clone()));
+            return report(
+                Diagnosis::CannotConnect,
+                Some(&probed),
+                probed.base_url.as_str(),
+                None,
+                &message,
+                checks,
+            );
+        }
+    };
+    let preflight: Preflight = match probed.product {
+        ProductKind::Jira => jira_dc::preflight(&jira_dc::JiraClient::new(client)).await,
+        ProductKind::Confluence => {
+            confluence_dc::preflight(&confluence_dc::ConfluenceClient::new(client)).await
+        }
+    };
+    checks.extend(preflight.checks.iter().cloned());
+    let user = preflight.user.as_ref().map(|u| u.username.clone());
+    let message = if preflight.diagnosis == Diagnosis::Ok {
+        String::new()
+    } else {
+        preflight.message.clone()
+    };
+    report(
+        preflight.diagnosis,
+        Some(&probed),
+        probed.base_url.as_str(),
+        user,
+        &message,
+        checks,
+    )
+}
+
+fn product_name(product: ProductKind) -> &'static str {
+    match product {
+        ProductKind::Jira => "Jira",
+        ProductKind::Confluence => "Confluence",
+    }
+}
+
+fn report(
+    diagnosis: Diagnosis,
+    probed: Option<&Probed>,
+    base_url: &str,
+    user: Option<String>,
+    detail: &str,
+    checks: Vec<Check>,
+) -> TestReport {
+    let message = if detail.is_empty() {
+        headline(diagnosis).to_owned()
+    } else {
+        format!("{}: {detail}", headline(diagnosis))
+    };
+    TestReport {
+        ok: diagnosis == Diagnosis::Ok,
+        diagnosis,
+        product: probed.map(|p| p.product.as_str()),
+        version: probed.and_then(|p| p.version.clone()),
+        base_url: base_url.to_owned(),
+        user,
+        message,
+        resolution: diagnosis.resolution().to_owned(),
+        checks,
+    }
+}
+
+impl TestReport {
+    /// The human form: a verdict, what to do, and the checks.
+    pub fn to_human(&self) -> String {
+        let mut out = String::new();
+        let verdict = if self.ok { "OK" } else { "FAILED" };
+        out.push_str(&format!(
+            "{verdict} ({}): {}\n",
+            self.diagnosis, self.message
+        ));
+        if let Some(product) = self.product {
+            out.push_str(&format!(
+                "  server:  {product} {} at {}\n",
+                self.version.as_deref().unwrap_or("(version unknown)"),
+                self.base_url
+            ));
+        }
+        if let Some(user) = &self.user {
+            out.push_str(&format!("  token:   belongs to {user}\n"));
+        }
+        if !self.resolution.is_empty() {
+            out.push_str(&format!("  to fix:  {}\n", self.resolution));
+        }
+        for check in &self.checks {
+            let mark = if check.ok { "ok  " } else { "FAIL" };
+            out.push_str(&format!("  [{mark}] {}: {}\n", check.name, check.detail));
+        }
+        out
+    }
+}

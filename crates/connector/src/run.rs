@@ -1,0 +1,105 @@
+//! A scan of whatever the probe found: dispatch to `jira-dc` or `confluence-dc`.
+
+use std::sync::Arc;
+
+use atlassian_core::{Client, ClientStats, Inventory};
+
+use crate::probe::{ProbeFailure, Probed, probe};
+use crate::settings::{ConnectionSettings, ProductChoice, ProductKind};
+
+/// A progress event of a scan, whatever the product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressEvent {
+    /// The phase (`groups`, `memberships`, `accounts`, …).
+    pub phase: &'static str,
+    /// Items done in this phase.
+    pub done: u64,
+    /// Items in this phase, when known.
+    pub total: Option<u64>,
+}
+
+/// Receives progress events.
+pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
+/// Why a scan did not produce an inventory.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// The probe found nothing to scan.
+    #[error("{0}")]
+    Probe(#[from] ProbeFailure),
+    /// A request failed past its retries, or the configuration is unusable.
+    #[error(transparent)]
+    Request(#[from] atlassian_core::Error),
+}
+
+/// A finished scan.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    /// The inventory.
+    pub inventory: Inventory,
+    /// What the probe found (or what `--product` said).
+    pub probed: Probed,
+    /// The client's counters: requests, retries, rate-limit waits.
+    pub stats: ClientStats,
+}
+
+/// Probes (unless the product is given) and scans.
+pub async fn scan(
+    settings: &ConnectionSettings,
+    progress: Option<ProgressSink>,
+) -> Result<ScanOutcome, ScanError> {
+    let probed = match settings.product {
+        ProductChoice::Auto => probe(settings).await?,
+        ProductChoice::Jira | ProductChoice::Confluence => Probed {
+            base_url: settings.target.base_url.clone(),
+            product: if settings.product == ProductChoice::Jira {
+                ProductKind::Jira
+            } else {
+                ProductKind::Confluence
+            },
+            version: None,
+            instance_id: None,
+        },
+    };
+    let client = Client::new(settings.client_config(probed.base_url.clone()))?;
+    let inventory = match probed.product {
+        ProductKind::Jira => {
+            let options = jira_dc::ScanOptions {
+                progress: progress.clone().map(|sink| -> jira_dc::ProgressFn {
+                    Arc::new(move |p: &jira_dc::Progress| {
+                        sink(&ProgressEvent {
+                            phase: p.phase,
+                            done: p.done,
+                            total: p.total,
+                        });
+                    })
+                }),
+            };
+            jira_dc::scan(&jira_dc::JiraClient::new(client.clone()), &options).await?
+        }
+        ProductKind::Confluence => {
+            let options = confluence_dc::ScanOptions {
+                progress: progress.clone().map(|sink| -> confluence_dc::ProgressFn {
+                    Arc::new(move |p: &confluence_dc::Progress| {
+                        sink(&ProgressEvent {
+                            phase: p.phase,
+                            done: p.done,
+                            total: p.total,
+                        });
+                    })
+                }),
+            };
+            confluence_dc::scan(
+                &confluence_dc::ConfluenceClient::new(client.clone()),
+                &options,
+            )
+            .await?
+        }
+    };
+    Ok(ScanOutcome {
+        inventory,
+        probed,
+        stats: client.stats(),
+    })
+}

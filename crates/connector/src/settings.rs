@@ -1,0 +1,83 @@
+//! How to reach one system: the target, the credential and the transport options the command
+//! line (and the platform) give.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use atlassian_core::{BaseUrl, ClientConfig, Target, Token};
+
+/// Which product to expect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProductChoice {
+    /// Probe the server.
+    #[default]
+    Auto,
+    /// Jira, without probing.
+    Jira,
+    /// Confluence, without probing.
+    Confluence,
+}
+
+/// The product a server turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductKind {
+    /// Jira Data Center.
+    Jira,
+    /// Confluence Data Center.
+    Confluence,
+}
+
+impl ProductKind {
+    /// `jira` / `confluence`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jira => "jira",
+            Self::Confluence => "confluence",
+        }
+    }
+}
+
+/// Everything needed to talk to one system.
+#[derive(Clone, Debug)]
+pub struct ConnectionSettings {
+    /// Where.
+    pub target: Target,
+    /// The Personal Access Token.
+    pub token: Option<Token>,
+    /// Extra CA certificates (PEM).
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any certificate.
+    pub insecure: bool,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Which product to expect.
+    pub product: ProductChoice,
+}
+
+impl ConnectionSettings {
+    /// Defaults for a target: probe, 30 s timeout, concurrency 8.
+    pub fn new(target: Target, token: Option<Token>) -> Self {
+        Self {
+            target,
+            token,
+            ca_cert: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+            concurrency: 8,
+            product: ProductChoice::Auto,
+        }
+    }
+
+    /// A client configuration for `base_url` with these options.
+    pub fn client_config(&self, base_url: BaseUrl) -> ClientConfig {
+        let mut config = ClientConfig::new(base_url);
+        config.token = self.token.clone();
+        config.ca_bundle = self.ca_cert.clone();
+        config.insecure = self.insecure;
+        config.timeout = self.timeout;
+        config.concurrency = self.concurrency.max(1);
+        config
+    }
+}

@@ -1,0 +1,420 @@
+//! The real `atlassian-dc` binary against the simulator over HTTPS with a private CA: every
+//! `test` diagnosis from the situation it names, scans equal to the ground truth, atomic output,
+//! `diff` of two scans around a change, and the token in no output.
+
+use std::path::Path;
+use std::process::Output;
+
+use atlassian_core::Inventory;
+use dc_sim::dataset::resolve_version;
+use dc_sim::{Dataset, Product, Scale, Sim, SimConfig, TokenRole, generate};
+use serde_json::Value;
+use wiremock::matchers::{any, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BIN: &str = env!("CARGO_BIN_EXE_atlassian-dc");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Every output of every run, to check the token never appears.
+static OUTPUTS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+async fn run(args: &[&str], token: Option<&str>, ca: Option<&Path>) -> Run {
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(args)
+        .env_remove("ATLASSIAN_PAT")
+        .env_remove("RUST_LOG");
+    if let Some(token) = token {
+        command.env("ATLASSIAN_PAT", token);
+    }
+    if let Some(ca) = ca {
+        command.arg("--ca-cert").arg(ca);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().await.expect("the binary runs");
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    if let Some(token) = token {
+        OUTPUTS
+            .lock()
+            .unwrap()
+            .push((token.to_owned(), format!("{}\n{}", run.stdout, run.stderr)));
+    }
+    run
+}
+
+async fn sim(product: Product, version: &str, data: Dataset) -> Sim {
+    let mut config = SimConfig::new(data, resolve_version(product, version).unwrap());
+    config.tls = true;
+    config.context_path = format!("/{product}");
+    Sim::start(config).await.unwrap()
+}
+
+async fn test_json(target: &str, token: Option<&str>, ca: Option<&Path>) -> (i32, Value) {
+    let r = run(&["test", target, "--json", "-vvv"], token, ca).await;
+    let report: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, report)
+}
+
+fn no_token_leaked() {
+    for (token, output) in OUTPUTS.lock().unwrap().iter() {
+        assert!(
+            !output.contains(token.as_str()),
+            "the token leaked: {output}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_diagnosis_comes_from_its_situation() {
+    for (product, version) in [(Product::Jira, "9.12"), (Product::Confluence, "9.2")] {
+        let sim = sim(product, version, generate(product, Scale::TINY, 3)).await;
+        let ca = sim.ca_pem_path().unwrap().to_owned();
+        let base = sim.base_url().to_owned();
+        let expect = |token: Option<String>, ca: Option<&Path>, diagnosis: &'static str| {
+            let base = base.clone();
+            let ca = ca.map(Path::to_owned);
+            async move {
+                let (code, report) = test_json(&base, token.as_deref(), ca.as_deref()).await;
+                assert_eq!(report["diagnosis"], diagnosis, "{product}: {report:#}");
+                assert_eq!(code, if diagnosis == "ok" { 0 } else { 1 }, "{report:#}");
+                assert!(report["resolution"].is_string() && report["checks"].is_array());
+                report
+            }
+        };
+        let ok = expect(
+            Some(sim.token(TokenRole::Admin).to_owned()),
+            Some(&ca),
+            "ok",
+        )
+        .await;
+        assert_eq!(ok["product"], product.to_string());
+        assert_eq!(ok["ok"], true);
+        assert_eq!(ok["base_url"], base.as_str());
+        assert!(ok["user"].is_string());
+        let bad = expect(
+            Some("NDA1MjBadTokenValue".to_owned()),
+            Some(&ca),
+            "unauthorized",
+        )
+        .await;
+        assert!(bad["resolution"].as_str().unwrap().contains("Regenerate"));
+        expect(
+            Some(sim.token(TokenRole::BrowseOnly).to_owned()),
+            Some(&ca),
+            "forbidden",
+        )
+        .await;
+        expect(
+            Some(sim.token(TokenRole::NoBrowse).to_owned()),
+            Some(&ca),
+            "no_users",
+        )
+        .await;
+        // The same server without its CA: an untrusted certificate.
+        let tls = expect(Some(sim.token(TokenRole::Admin).to_owned()), None, "tls").await;
+        assert!(
+            tls["message"].as_str().unwrap().contains("UnknownIssuer"),
+            "{tls:#}"
+        );
+    }
+    no_token_leaked();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_that_are_not_data_center_are_told_apart() {
+    let token = Some("NDA1MjSomeTokenValue");
+    // Nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_, closed) = test_json(&format!("https://127.0.0.1:{port}"), token, None).await;
+    assert_eq!(closed["diagnosis"], "cannot_connect", "{closed:#}");
+    assert!(closed["resolution"].as_str().unwrap().contains("HTTPS"));
+
+    // An SSO proxy answering every path with its login page.
+    let sso = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/html")
+                .set_body_string(
+                    "<html><head><title>Sign In</title></head><body>SSO</body></html>",
+                ),
+        )
+        .mount(&sso)
+        .await;
+    let (_, login) = test_json(&sso.uri(), token, None).await;
+    assert_eq!(login["diagnosis"], "not_atlassian", "{login:#}");
+    assert!(
+        login["message"].as_str().unwrap().contains("HTML"),
+        "{login:#}"
+    );
+    assert!(
+        sso.received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.headers.get("authorization").is_none()),
+        "the probe sent the token to something that is not Jira or Confluence"
+    );
+
+    // A plain web server.
+    let web = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&web)
+        .await;
+    let (_, plain) = test_json(&web.uri(), token, None).await;
+    assert_eq!(plain["diagnosis"], "not_atlassian", "{plain:#}");
+
+    // Something that answers like Atlassian Cloud.
+    let cloud = MockServer::start().await;
+    Mock::given(path("/rest/api/2/serverInfo"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "baseUrl": "https://example.atlassian.net", "version": "1001.0.0-SNAPSHOT",
+            "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud", "buildNumber": 100275})))
+        .mount(&cloud)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&cloud)
+        .await;
+    let (_, c) = test_json(&cloud.uri(), token, None).await;
+    assert_eq!(c["diagnosis"], "cloud", "{c:#}");
+    no_token_leaked();
+}
+
+fn schema_errors(value: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn same_records(a: &Inventory, b: &Inventory) {
+    assert_eq!(a.accounts, b.accounts);
+    assert_eq!(a.groups, b.groups);
+    assert_eq!(a.memberships, b.memberships);
+    assert_eq!(a.resources, b.resources);
+    assert_eq!(a.grants, b.grants);
+    assert_eq!(a.system, b.system);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_equal_the_ground_truth_and_write_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    for (product, version) in [(Product::Jira, "10.3"), (Product::Confluence, "8.5")] {
+        let sim = sim(product, version, generate(product, Scale::TINY, 9)).await;
+        let ca = sim.ca_pem_path().unwrap().to_owned();
+        let token = sim.token(TokenRole::Admin).to_owned();
+        let out = dir.path().join(format!("{product}.json"));
+        let r = run(
+            &["scan", sim.base_url(), "--out", out.to_str().unwrap(), "-v"],
+            Some(&token),
+            Some(&ca),
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("inventory written to"), "{}", r.stderr);
+        let text = std::fs::read_to_string(&out).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            schema_errors(&value).is_empty(),
+            "{:?}",
+            schema_errors(&value)
+        );
+        let inventory = Inventory::read_json(text.as_bytes()).unwrap();
+        same_records(&inventory, &sim.ground_truth());
+
+        // NDJSON to stdout reads back to the same records.
+        let r = run(
+            &["scan", sim.base_url(), "--format", "ndjson"],
+            Some(&token),
+            Some(&ca),
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let ndjson = Inventory::read_ndjson(r.stdout.as_bytes()).unwrap();
+        same_records(&ndjson, &inventory);
+
+        // A failed scan (a refused token) leaves the last good file as it was.
+        let before = std::fs::read(&out).unwrap();
+        let r = run(
+            &["scan", sim.base_url(), "--out", out.to_str().unwrap()],
+            Some("NDA1MjRevokedToken"),
+            Some(&ca),
+        )
+        .await;
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.contains("scan failed"), "{}", r.stderr);
+        assert!(r.stderr.contains("401"), "{}", r.stderr);
+        assert_eq!(std::fs::read(&out).unwrap(), before);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.ends_with(".json"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    no_token_leaked();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_of_two_scans_reports_exactly_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = generate(Product::Jira, Scale::TINY, 11);
+    let mut after = before.clone();
+    // The change: user 5 deactivated (or activated) and renamed; user 6 joins (or leaves)
+    // group 4.
+    after.users[5].active = !after.users[5].active;
+    after.users[5].username = format!("{}-renamed", after.users[5].username);
+    let newcomer = 6u32;
+    if !after.groups[4].members.contains(&newcomer) {
+        after.groups[4].members.push(newcomer);
+    } else {
+        after.groups[4].members.retain(|&u| u != newcomer);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut files = Vec::new();
+    for (i, data) in [before.clone(), after.clone()].into_iter().enumerate() {
+        let mut config = SimConfig::new(data, resolve_version(Product::Jira, "9.12").unwrap());
+        config.port = port;
+        let sim = Sim::start(config).await.unwrap();
+        let out = dir.path().join(format!("scan{i}.json"));
+        let r = run(
+            &["scan", sim.base_url(), "--out", out.to_str().unwrap()],
+            Some(sim.token(TokenRole::Admin)),
+            None,
+        )
+        .await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        files.push(out);
+        drop(sim);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let same = run(
+        &[
+            "diff",
+            files[0].to_str().unwrap(),
+            files[0].to_str().unwrap(),
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(same.code, 0, "{}", same.stdout);
+    let r = run(
+        &[
+            "diff",
+            files[0].to_str().unwrap(),
+            files[1].to_str().unwrap(),
+            "--json",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(d["schema"], "atlassian-dc-diff/v1");
+    let user = &before.users[5];
+    let changed = d["accounts"]["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{d:#}");
+    assert_eq!(changed[0]["key"], user.key.as_str());
+    assert_eq!(
+        changed[0]["changes"]["active"],
+        serde_json::json!([user.active, !user.active])
+    );
+    assert_eq!(
+        changed[0]["changes"]["username"],
+        serde_json::json!([user.username, format!("{}-renamed", user.username)])
+    );
+    assert!(d["accounts"]["added"].as_array().unwrap().is_empty());
+    assert!(d["accounts"]["removed"].as_array().unwrap().is_empty());
+    let memberships = &d["memberships"];
+    let moved = memberships["added"].as_array().unwrap().len()
+        + memberships["removed"].as_array().unwrap().len();
+    assert!(moved >= 1, "{d:#}");
+    for change in memberships["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(memberships["removed"].as_array().unwrap())
+    {
+        assert_eq!(change["account"], before.users[6].key.as_str(), "{d:#}");
+    }
+    assert!(d["grants"]["added"].as_array().unwrap().is_empty(), "{d:#}");
+    assert!(
+        d["grants"]["removed"].as_array().unwrap().is_empty(),
+        "{d:#}"
+    );
+    assert!(d["groups"]["added"].as_array().unwrap().is_empty());
+    assert!(d["resources"]["changed"].as_array().unwrap().is_empty());
+    assert!(d["coverage"]["changed"].as_array().unwrap().is_empty());
+
+    let human = run(
+        &[
+            "diff",
+            files[0].to_str().unwrap(),
+            files[1].to_str().unwrap(),
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(human.code, 1);
+    assert!(human.stdout.contains(&user.key), "{}", human.stdout);
+
+    // Bad input: a truncated NDJSON stream, and an unreadable file.
+    let partial = dir.path().join("partial.ndjson");
+    std::fs::write(&partial, "{\"kind\":\"header\"}\n").unwrap();
+    let bad = run(
+        &[
+            "diff",
+            files[0].to_str().unwrap(),
+            partial.to_str().unwrap(),
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let missing = run(
+        &["diff", "/nonexistent.json", files[0].to_str().unwrap()],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(missing.code, 2);
+}
+
+#[tokio::test]
+async fn no_credential_is_a_usage_error() {
+    let r = run(&["scan", "https://127.0.0.1:1"], None, None).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("ATLASSIAN_PAT"), "{}", r.stderr);
+}
