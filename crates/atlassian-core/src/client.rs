@@ -485,6 +485,15 @@ impl Client {
                 started.elapsed()
             );
             let rate_limit = RateLimitInfo::from_headers(&headers);
+            if let (Some(capacity), Some(remaining), Some(per_second)) = (
+                rate_limit.limit,
+                rate_limit.remaining,
+                rate_limit.tokens_per_second(),
+            ) {
+                inner
+                    .limiter
+                    .observe_bucket(capacity, remaining, per_second);
+            }
             if rate_limit.is_present() {
                 *inner
                     .counters

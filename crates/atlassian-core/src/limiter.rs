@@ -4,12 +4,51 @@
 //! back by one after each run of successful answers (additive increase, multiplicative
 //! decrease). A 429's `Retry-After` also pauses every request of the client, so concurrent
 //! workers stop together instead of each running into the empty bucket.
+//!
+//! Where the server states its bucket (`X-RateLimit-Limit`, `-Remaining`, `-FillRate`,
+//! `-Interval-Seconds`), requests are paced by a copy of that bucket, so they go out at the
+//! rate the server refills instead of running into 429s (whose whole-second `Retry-After` would
+//! cost far more than the wait for one token).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// The share of the server's stated refill rate the client uses.
+const PACE_MARGIN: f64 = 0.9;
+
+/// The client's copy of the server's token bucket.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    capacity: f64,
+    per_second: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// Adds the tokens refilled since the last look.
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.at = now;
+    }
+
+    /// Takes a token, or says how long until one is there.
+    fn take(&mut self, now: Instant) -> Option<Duration> {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            None
+        } else {
+            Some(Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_second,
+            ))
+        }
+    }
+}
 
 #[derive(Debug)]
 struct State {
@@ -19,6 +58,7 @@ struct State {
     in_flight: usize,
     successes_since_change: usize,
     paused_until: Option<Instant>,
+    bucket: Option<Bucket>,
 }
 
 /// An adaptive concurrency limit shared by all requests of one client.
@@ -52,6 +92,7 @@ impl ConcurrencyLimiter {
                 in_flight: 0,
                 successes_since_change: 0,
                 paused_until: None,
+                bucket: None,
             }),
             changed: Notify::new(),
         })
@@ -72,17 +113,24 @@ impl ConcurrencyLimiter {
             let changed = self.changed.notified();
             let pause = {
                 let mut state = self.lock();
+                let now = Instant::now();
                 match state.paused_until {
-                    Some(until) if until > Instant::now() => Some(until),
+                    Some(until) if until > now => Some(until),
                     _ => {
                         state.paused_until = None;
                         if state.in_flight < state.limit {
-                            state.in_flight += 1;
-                            return Permit {
-                                limiter: Arc::clone(self),
-                            };
+                            match state.bucket.as_mut().and_then(|b| b.take(now)) {
+                                Some(wait) => Some(now + wait),
+                                None => {
+                                    state.in_flight += 1;
+                                    return Permit {
+                                        limiter: Arc::clone(self),
+                                    };
+                                }
+                            }
+                        } else {
+                            None
                         }
-                        None
                     }
                 }
             };
@@ -100,6 +148,31 @@ impl ConcurrencyLimiter {
         state.lowest_limit = state.lowest_limit.min(state.limit);
         state.successes_since_change = 0;
         self.pause_locked(&mut state, wait);
+    }
+
+    /// The server stated its bucket: pace by it from now on. Requests in flight were sent after
+    /// the server counted, so they are taken off what it says remains.
+    pub(crate) fn observe_bucket(&self, capacity: u64, remaining: u64, per_second: f64) {
+        if capacity == 0 || per_second <= 0.0 {
+            return;
+        }
+        let mut state = self.lock();
+        let now = Instant::now();
+        let mut tokens = remaining as f64 - state.in_flight as f64;
+        if let Some(bucket) = state.bucket.as_mut() {
+            // Answers overtake each other: an older, fuller count must not raise the estimate
+            // (the refill does that).
+            bucket.refill(now);
+            tokens = tokens.min(bucket.tokens);
+        }
+        state.bucket = Some(Bucket {
+            tokens,
+            capacity: capacity as f64,
+            // A little under the server's rate: at exactly its rate, any jitter on the way
+            // makes two requests arrive closer than a token apart.
+            per_second: per_second * PACE_MARGIN,
+            at: now,
+        });
     }
 
     /// The server says its bucket is empty although it answered: pause without lowering.
@@ -181,6 +254,20 @@ mod tests {
             .await
             .expect("released permit wakes the waiter")
             .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stated_bucket_paces_requests_at_its_fill_rate() {
+        let limiter = ConcurrencyLimiter::new(8);
+        limiter.observe_bucket(10, 2, 4.0 / PACE_MARGIN);
+        let start = Instant::now();
+        for _ in 0..6 {
+            drop(limiter.acquire().await);
+        }
+        // Two tokens at once, then one every 250 ms.
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(990), "{elapsed:?}");
+        assert!(elapsed <= Duration::from_millis(1100), "{elapsed:?}");
     }
 
     #[tokio::test(start_paused = true)]

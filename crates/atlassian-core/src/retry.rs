@@ -122,6 +122,16 @@ impl RateLimitInfo {
         }
     }
 
+    /// The refill rate the headers state, in tokens a second.
+    pub fn tokens_per_second(&self) -> Option<f64> {
+        match (self.fill_rate, self.interval) {
+            (Some(rate), Some(interval)) if rate > 0 && !interval.is_zero() => {
+                Some(rate as f64 / interval.as_secs_f64())
+            }
+            _ => None,
+        }
+    }
+
     /// On a successful answer: the bucket is empty and the server says how long until the next
     /// token, so the client should pause before its next request rather than collect a 429.
     pub fn pause_hint(&self) -> Option<Duration> {

@@ -178,7 +178,9 @@ async fn rate_limits_and_faults_change_nothing() {
     config.faults = Faults::mixed(0.05);
     config.tls = true;
     let sim = Sim::start(config).await.unwrap();
+    let started = std::time::Instant::now();
     let inventory = scan_sim(&sim, TokenRole::Admin).await;
+    let elapsed = started.elapsed().as_secs_f64();
     assert_same_records(&inventory, &sim.ground_truth());
     assert!(
         inventory.coverage.iter().all(|c| c.complete),
@@ -186,11 +188,11 @@ async fn rate_limits_and_faults_change_nothing() {
         inventory.coverage
     );
     let served = sim.counters().snapshot();
+    // The client kept to the server's rate (it paces by the stated bucket, so few or no 429s).
+    let requests = sim.counters().total() as f64;
     assert!(
-        served
-            .keys()
-            .any(|(e, s)| e == "(rate limited)" && *s == 429),
-        "the limit bit"
+        elapsed >= (requests - 60.0 - 10.0) / 400.0,
+        "{requests} requests in {elapsed:.2} s outran 400/s"
     );
     assert!(
         served.keys().any(|(e, _)| e == "(dropped connection)"),

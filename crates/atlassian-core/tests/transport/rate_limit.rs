@@ -166,3 +166,85 @@ impl Respond for BucketRef {
         self.0.respond(request)
     }
 }
+
+/// A token bucket that states itself in the headers, as Jira and Confluence DC do.
+struct StatedBucket {
+    state: Mutex<(f64, Instant)>,
+    capacity: f64,
+    per_second: f64,
+}
+
+impl Respond for StatedBucket {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let mut state = self.state.lock().unwrap();
+        let now = Instant::now();
+        state.0 = (state.0 + now.duration_since(state.1).as_secs_f64() * self.per_second)
+            .min(self.capacity);
+        state.1 = now;
+        let allowed = state.0 >= 1.0;
+        if allowed {
+            state.0 -= 1.0;
+        }
+        let template = if allowed {
+            ResponseTemplate::new(200).set_body_json(json!({"ok": true}))
+        } else {
+            ResponseTemplate::new(429)
+        };
+        template
+            .insert_header("X-RateLimit-Limit", format!("{}", self.capacity))
+            .insert_header("X-RateLimit-Remaining", format!("{}", state.0.floor()))
+            .insert_header("X-RateLimit-FillRate", format!("{}", self.per_second))
+            .insert_header("X-RateLimit-Interval-Seconds", "1")
+            .insert_header("Retry-After", if allowed { "0" } else { "1" })
+    }
+}
+
+struct StatedBucketRef(Arc<StatedBucket>);
+
+impl Respond for StatedBucketRef {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        self.0.respond(request)
+    }
+}
+
+#[tokio::test]
+async fn a_stated_bucket_is_kept_to_without_429s() {
+    let server = MockServer::start().await;
+    let bucket = Arc::new(StatedBucket {
+        state: Mutex::new((10.0, Instant::now())),
+        capacity: 10.0,
+        per_second: 200.0,
+    });
+    Mock::given(method("GET"))
+        .respond_with(StatedBucketRef(bucket))
+        .mount(&server)
+        .await;
+    let client = test_client(&server.uri(), Some(TOKEN));
+    // One request first, so the client learns the bucket; then 150 at once.
+    client
+        .get_json::<serde_json::Value>(&Request::get("/first"))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let results = join_all((0..150).map(|i| {
+        let client = client.clone();
+        async move {
+            client
+                .get_json::<serde_json::Value>(&Request::get(format!("/r/{i}")))
+                .await
+        }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok));
+    let stats = client.stats();
+    assert_eq!(
+        stats.rate_limited, 0,
+        "paced by the stated bucket: {stats:?}"
+    );
+    // 150 requests less the 9 tokens left, at 90% of 200/s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
+}
