@@ -6,13 +6,12 @@
 //!   fixtures under `fixtures/<product>-dc/<version>/` from the simulator, so the checked-in
 //!   fixtures and the simulator cannot drift apart.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-mod demo;
-mod snapshot;
+use xtask::{demo, snapshot, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
@@ -43,14 +42,6 @@ enum Task {
     },
 }
 
-/// The workspace root (xtask lives one level below it).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_owned()
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
@@ -63,8 +54,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let fixtures = workspace_root().join("fixtures");
             let products = match product.as_deref() {
-                None => vec!["jira"],
+                None => vec!["jira", "confluence"],
                 Some("jira") => vec!["jira"],
+                Some("confluence") => vec!["confluence"],
                 Some(other) => bail!("unknown product {other:?}"),
             };
             for product in products {

@@ -195,7 +195,7 @@ impl std::fmt::Debug for ReplayServer {
 
 struct Replayer {
     context_path: String,
-    answers: std::collections::HashMap<(String, String), crate::record::Exchange>,
+    answers: std::collections::HashMap<(String, String, String), crate::record::Exchange>,
     unmatched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
@@ -209,14 +209,29 @@ impl wiremock::Respond for Replayer {
             Some(q) => format!("{below}?{q}"),
             None => below.to_owned(),
         };
-        match self.answers.get(&(request.method.to_string(), key.clone())) {
+        let body = serde_json::from_slice::<serde_json::Value>(&request.body).ok();
+        let request_id = body.as_ref().and_then(|b| b.get("id")).cloned();
+        let body_key = body_key(body.as_ref());
+        match self
+            .answers
+            .get(&(request.method.to_string(), key.clone(), body_key))
+        {
             Some(exchange) => {
+                let mut answer = exchange.body.clone();
+                // A JSON-RPC answer carries the id of the call it answers.
+                if let (Some(id), crate::record::Body::Json(serde_json::Value::Object(map))) =
+                    (request_id, &mut answer)
+                {
+                    if map.contains_key("id") {
+                        map.insert("id".to_owned(), id);
+                    }
+                }
                 let mut template = wiremock::ResponseTemplate::new(exchange.status);
                 for (name, value) in &exchange.headers {
                     template = template.insert_header(name.as_str(), value.as_str());
                 }
                 template.set_body_raw(
-                    exchange.body.to_bytes(),
+                    answer.to_bytes(),
                     exchange
                         .headers
                         .get("content-type")
@@ -234,6 +249,20 @@ impl wiremock::Respond for Replayer {
     }
 }
 
+/// A request body as a matching key: canonical JSON without a JSON-RPC `id` (ids are a
+/// counter, so they differ from run to run).
+fn body_key(body: Option<&serde_json::Value>) -> String {
+    match body {
+        Some(serde_json::Value::Object(map)) => {
+            let mut map = map.clone();
+            map.remove("id");
+            serde_json::Value::Object(map).to_string()
+        }
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
 impl ReplayServer {
     /// Serves `exchanges` below `context_path` (e.g. `/jira`).
     pub async fn start(exchanges: Vec<crate::record::Exchange>, context_path: &str) -> Self {
@@ -241,7 +270,10 @@ impl ReplayServer {
         let unmatched = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let answers = exchanges
             .into_iter()
-            .map(|e| ((e.method.clone(), e.path.clone()), e))
+            .map(|e| {
+                let body = body_key(e.request_body.as_ref());
+                ((e.method.clone(), e.path.clone(), body), e)
+            })
             .collect();
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(Replayer {
@@ -276,4 +308,41 @@ impl ReplayServer {
     pub fn server(&self) -> &wiremock::MockServer {
         &self.server
     }
+}
+
+/// Replays every recorded fixture set under `fixtures/<product_dir>/<version>/exchanges.json`
+/// through `scan`, in version-name order, and returns each version's inventory. Panics when a
+/// scan fails or asks for anything not recorded: a fixture set must hold every request the scan
+/// makes.
+pub async fn replay_fixture_sets<F, Fut>(
+    product_dir: &str,
+    context_path: &str,
+    scan: F,
+) -> Vec<(String, crate::Inventory)>
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::Inventory, crate::Error>>,
+{
+    let root = fixtures_dir().join(product_dir);
+    let mut versions: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    versions.sort();
+    let mut inventories = Vec::new();
+    for version in versions {
+        let exchanges = read_exchanges(&root.join(&version).join("exchanges.json"));
+        let replay = ReplayServer::start(exchanges, context_path).await;
+        let client = test_client(replay.base_url(), Some("replayed-token"));
+        let inventory = scan(client)
+            .await
+            .unwrap_or_else(|e| panic!("{product_dir} {version}: {}", crate::error_chain(&e)));
+        assert!(
+            replay.unmatched().is_empty(),
+            "{product_dir} {version}: requests with no recorded answer: {:?}",
+            replay.unmatched()
+        );
+        inventories.push((version, inventory));
+    }
+    inventories
 }

@@ -1,0 +1,15 @@
+//! The project's own tasks, behind `cargo xtask` (see `main.rs`). A library too, so that a test
+//! can check the checked-in fixtures against what the simulator records now.
+
+pub mod demo;
+pub mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_owned()
+}
