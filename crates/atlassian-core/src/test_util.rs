@@ -221,10 +221,9 @@ impl wiremock::Respond for Replayer {
                 // A JSON-RPC answer carries the id of the call it answers.
                 if let (Some(id), crate::record::Body::Json(serde_json::Value::Object(map))) =
                     (request_id, &mut answer)
+                    && map.contains_key("id")
                 {
-                    if map.contains_key("id") {
-                        map.insert("id".to_owned(), id);
-                    }
+                    map.insert("id".to_owned(), id);
                 }
                 let mut template = wiremock::ResponseTemplate::new(exchange.status);
                 for (name, value) in &exchange.headers {
