@@ -1111,3 +1111,49 @@ fn atomic_file_errors_name_the_target() {
         "{error}"
     );
 }
+
+/// Collects streamed memberships.
+struct Collect(std::sync::Arc<std::sync::Mutex<Vec<Membership>>>);
+
+impl atlassian_core::inventory::MembershipSink for Collect {
+    fn membership(&mut self, m: &Membership) -> Result<(), atlassian_core::InventoryError> {
+        self.0.lock().unwrap().push(m.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn streamed_memberships_go_to_the_sink_checked_and_canonical() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut b = InventoryBuilder::new(
+        System {
+            product: Product::Jira,
+            base_url: "https://jira.example.com".into(),
+            version: "9.12.2".into(),
+            title: None,
+            instance_id: None,
+        },
+        ScannedAs {
+            key: "K1".into(),
+            username: "svc".into(),
+        },
+    );
+    b.stream_memberships(Box::new(Collect(seen.clone())));
+    b.account(Account::new("K1"));
+    b.group("Developers");
+    b.membership("developers", "K1");
+    b.membership("unknown-group", "K1");
+    b.membership("Developers", "NOBODY");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![Membership::new("Developers", "K1")]
+    );
+    let err = b
+        .build(jiff::Timestamp::UNIX_EPOCH)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown-group") && err.contains("NOBODY"),
+        "{err}"
+    );
+}

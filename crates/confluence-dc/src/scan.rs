@@ -51,12 +51,16 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 pub struct ScanOptions {
     /// Progress callback.
     pub progress: Option<ProgressFn>,
+    /// Stream memberships (the bulk of a large instance's records) to a sink made from the
+    /// scan's header, instead of holding them; the returned inventory then has none.
+    pub memberships: Option<atlassian_core::inventory::MembershipSinkFactory>,
 }
 
 impl std::fmt::Debug for ScanOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanOptions")
             .field("progress", &self.progress.is_some())
+            .field("memberships", &self.memberships.is_some())
             .finish()
     }
 }
@@ -259,7 +263,7 @@ impl<'a> Scanner<'a> {
             api,
             options,
             version: version_triple(&version),
-            builder: InventoryBuilder::new(system, scanned_as),
+            builder: builder_for(options, system, scanned_as)?,
             my_groups,
             by_username: HashMap::new(),
             known: Vec::new(),
@@ -1143,4 +1147,23 @@ async fn read_json_rpc(
         odd_holders,
         fell_back,
     })
+}
+
+/// The scan's builder; memberships stream to the caller's sink when one is asked for.
+fn builder_for(
+    options: &ScanOptions,
+    system: atlassian_core::inventory::System,
+    scanned_as: atlassian_core::inventory::ScannedAs,
+) -> Result<InventoryBuilder, Error> {
+    let header = atlassian_core::inventory::Header {
+        generated_at: jiff::Timestamp::now(),
+        generator: atlassian_core::inventory::Generator::default(),
+        system: system.clone(),
+        scanned_as: scanned_as.clone(),
+    };
+    let mut builder = InventoryBuilder::new(system, scanned_as);
+    if let Some(factory) = &options.memberships {
+        builder.stream_memberships(factory(&header)?);
+    }
+    Ok(builder)
 }

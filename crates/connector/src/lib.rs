@@ -6,12 +6,14 @@
 
 pub mod check;
 pub mod diff;
+pub mod output;
 pub mod probe;
 pub mod run;
 pub mod settings;
 
 pub use check::{TestReport, test_connection};
 pub use diff::{Diff, DiffError, diff};
+pub use output::{NdjsonStream, Output};
 pub use probe::{ProbeFailure, Probed, probe};
 pub use run::{ProgressEvent, ProgressSink, ScanError, ScanOutcome, scan};
 pub use settings::{ConnectionSettings, ProductChoice, ProductKind};

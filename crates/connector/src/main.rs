@@ -1,13 +1,13 @@
 //! `atlassian-dc`: test a connection to, scan, or compare inventories of a Jira or Confluence
 //! Data Center. See the command-line contract in the project's docs.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use atlassian_core::inventory::{AtomicFile, Inventory};
+use atlassian_core::inventory::{Inventory, InventoryError};
 use atlassian_core::{Target, Token, error_chain};
 use clap::{Parser, Subcommand, ValueEnum};
 use connector::{ConnectionSettings, ProductChoice, ProgressEvent};
@@ -224,7 +224,20 @@ fn progress_bar(
             Some(total) => format!("{}/{}", event.done, total),
             None => event.done.to_string(),
         };
-        shown.set_message(format!("{:<20} {counts}", event.phase));
+        let elapsed = shown.elapsed().as_secs_f64().max(0.001);
+        let mut message = format!(
+            "{:<20} {counts:<16} {} requests ({:.0}/s)",
+            event.phase,
+            event.stats.requests,
+            event.stats.requests as f64 / elapsed
+        );
+        if event.stats.rate_limited > 0 || !event.stats.rate_limit_wait.is_zero() {
+            message.push_str(&format!(
+                ", rate limited {}× ({:.1?} waiting)",
+                event.stats.rate_limited, event.stats.rate_limit_wait
+            ));
+        }
+        shown.set_message(message);
     });
     (Some(sink), Some(bar))
 }
@@ -250,8 +263,21 @@ async fn scan(
     let show_progress = !no_progress && !cli.quiet && std::io::stderr().is_terminal();
     let (sink, bar) = progress_bar(show_progress);
     let started = Instant::now();
+    // NDJSON streams memberships while the scan runs; JSON is written once it is done. Either
+    // way the output is only completed (a file renamed into place) after a successful scan.
+    let stream = match format {
+        Format::Ndjson => match connector::Output::open(out) {
+            Ok(output) => Some(connector::NdjsonStream::new(output)),
+            Err(e) => {
+                say!("error: {}", error_chain(&e));
+                return ExitCode::from(FAILED);
+            }
+        },
+        Format::Json => None,
+    };
+    let factory = stream.as_ref().map(connector::NdjsonStream::factory);
     let outcome = tokio::select! {
-        outcome = connector::scan(&settings, sink) => outcome,
+        outcome = connector::scan(&settings, sink, factory) => outcome,
         _ = tokio::signal::ctrl_c() => {
             if let Some(bar) = &bar { bar.finish_and_clear(); }
             say!("interrupted: nothing was written");
@@ -268,44 +294,35 @@ async fn scan(
             return ExitCode::from(FAILED);
         }
     };
-    if let Err(e) = write_inventory(&outcome.inventory, out, format) {
-        say!("error: {e}");
-        return ExitCode::from(FAILED);
-    }
+    let written = match stream {
+        Some(stream) => stream.finish(&outcome.inventory).map(|m| m as usize),
+        None => write_json(&outcome.inventory, out).map(|()| outcome.inventory.memberships.len()),
+    };
+    let memberships = match written {
+        Ok(n) => n,
+        Err(e) => {
+            say!("error: {}", error_chain(&e));
+            return ExitCode::from(FAILED);
+        }
+    };
     if !cli.quiet {
-        summarise(&outcome, started.elapsed(), out);
+        summarise(&outcome, memberships, started.elapsed(), out);
     }
     ExitCode::SUCCESS
 }
 
-fn write_inventory(
-    inventory: &Inventory,
-    out: Option<&Path>,
-    format: Format,
-) -> Result<(), String> {
-    let write = |w: &mut dyn Write| -> Result<(), String> {
-        match format {
-            Format::Json => inventory.write_json(&mut *w),
-            Format::Ndjson => inventory.write_ndjson(&mut *w),
-        }
-        .map_err(|e| error_chain(&e))
-    };
-    match out {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| error_chain(&e))?;
-            write(&mut file)?;
-            file.commit().map_err(|e| error_chain(&e))
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            write(&mut lock)?;
-            lock.flush().map_err(|e| format!("writing to stdout: {e}"))
-        }
-    }
+fn write_json(inventory: &Inventory, out: Option<&Path>) -> Result<(), InventoryError> {
+    let mut output = connector::Output::open(out)?;
+    inventory.write_json(&mut output)?;
+    output.complete()
 }
 
-fn summarise(outcome: &connector::ScanOutcome, elapsed: Duration, out: Option<&Path>) {
+fn summarise(
+    outcome: &connector::ScanOutcome,
+    memberships: usize,
+    elapsed: Duration,
+    out: Option<&Path>,
+) {
     let inv = &outcome.inventory;
     let stats = &outcome.stats;
     say!(
@@ -315,7 +332,7 @@ fn summarise(outcome: &connector::ScanOutcome, elapsed: Duration, out: Option<&P
         inv.system.base_url,
         inv.accounts.len(),
         inv.groups.len(),
-        inv.memberships.len(),
+        memberships,
         inv.resources.len(),
         inv.grants.len()
     );

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use atlassian_core::inventory::MembershipSinkFactory;
 use atlassian_core::{Client, ClientStats, Inventory};
 
 use crate::probe::{ProbeFailure, Probed, probe};
 use crate::settings::{ConnectionSettings, ProductChoice, ProductKind};
 
 /// A progress event of a scan, whatever the product.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressEvent {
     /// The phase (`groups`, `memberships`, `accounts`, …).
     pub phase: &'static str,
@@ -16,6 +17,8 @@ pub struct ProgressEvent {
     pub done: u64,
     /// Items in this phase, when known.
     pub total: Option<u64>,
+    /// The client's counters at this moment: requests, retries, rate-limit waits.
+    pub stats: ClientStats,
 }
 
 /// Receives progress events.
@@ -45,9 +48,13 @@ pub struct ScanOutcome {
 }
 
 /// Probes (unless the product is given) and scans.
+///
+/// With `memberships`, the product scan streams memberships to the sink that factory makes (the
+/// returned inventory then holds none): how the NDJSON output stays small in memory.
 pub async fn scan(
     settings: &ConnectionSettings,
     progress: Option<ProgressSink>,
+    memberships: Option<MembershipSinkFactory>,
 ) -> Result<ScanOutcome, ScanError> {
     let probed = match settings.product {
         ProductChoice::Auto => probe(settings).await?,
@@ -67,28 +74,34 @@ pub async fn scan(
         ProductKind::Jira => {
             let options = jira_dc::ScanOptions {
                 progress: progress.clone().map(|sink| -> jira_dc::ProgressFn {
+                    let client = client.clone();
                     Arc::new(move |p: &jira_dc::Progress| {
                         sink(&ProgressEvent {
                             phase: p.phase,
                             done: p.done,
                             total: p.total,
+                            stats: client.stats(),
                         });
                     })
                 }),
+                memberships: memberships.clone(),
             };
             jira_dc::scan(&jira_dc::JiraClient::new(client.clone()), &options).await?
         }
         ProductKind::Confluence => {
             let options = confluence_dc::ScanOptions {
                 progress: progress.clone().map(|sink| -> confluence_dc::ProgressFn {
+                    let client = client.clone();
                     Arc::new(move |p: &confluence_dc::Progress| {
                         sink(&ProgressEvent {
                             phase: p.phase,
                             done: p.done,
                             total: p.total,
+                            stats: client.stats(),
                         });
                     })
                 }),
+                memberships: memberships.clone(),
             };
             confluence_dc::scan(
                 &confluence_dc::ConfluenceClient::new(client.clone()),

@@ -257,23 +257,60 @@ async fn scans_equal_the_ground_truth_and_write_atomically() {
         let ndjson = Inventory::read_ndjson(r.stdout.as_bytes()).unwrap();
         same_records(&ndjson, &inventory);
 
-        // A failed scan (a refused token) leaves the last good file as it was.
+        // A failed scan (a refused token) leaves the last good file as it was, in either format.
         let before = std::fs::read(&out).unwrap();
+        for format in ["json", "ndjson"] {
+            let r = run(
+                &[
+                    "scan",
+                    sim.base_url(),
+                    "--out",
+                    out.to_str().unwrap(),
+                    "--format",
+                    format,
+                ],
+                Some("NDA1MjRevokedToken"),
+                Some(&ca),
+            )
+            .await;
+            assert_eq!(r.code, 1);
+            assert!(r.stderr.contains("scan failed"), "{}", r.stderr);
+            assert!(r.stderr.contains("401"), "{}", r.stderr);
+            assert_eq!(std::fs::read(&out).unwrap(), before);
+        }
+        // A streamed NDJSON file reads back to the same records, trailer included.
+        let streamed = dir.path().join(format!("{product}.ndjson"));
         let r = run(
-            &["scan", sim.base_url(), "--out", out.to_str().unwrap()],
-            Some("NDA1MjRevokedToken"),
+            &[
+                "scan",
+                sim.base_url(),
+                "--format",
+                "ndjson",
+                "--out",
+                streamed.to_str().unwrap(),
+            ],
+            Some(&token),
             Some(&ca),
         )
         .await;
-        assert_eq!(r.code, 1);
-        assert!(r.stderr.contains("scan failed"), "{}", r.stderr);
-        assert!(r.stderr.contains("401"), "{}", r.stderr);
-        assert_eq!(std::fs::read(&out).unwrap(), before);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = std::fs::read_to_string(&streamed).unwrap();
+        assert!(text.lines().next().unwrap().contains("\"kind\":\"header\""));
+        assert!(
+            text.lines()
+                .last()
+                .unwrap()
+                .contains("\"kind\":\"trailer\"")
+        );
+        same_records(
+            &Inventory::read_ndjson(text.as_bytes()).unwrap(),
+            &inventory,
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| !n.ends_with(".json"))
+        .filter(|n| !n.ends_with(".json") && !n.ends_with(".ndjson"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     no_token_leaked();

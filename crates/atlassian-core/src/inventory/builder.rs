@@ -30,7 +30,7 @@ use super::reference::{ResourceRef, Subject};
 /// - A grant on `system` adds the `system` resource if it is missing.
 /// - `build` rejects memberships, subjects and grants naming accounts, groups or resources that
 ///   were never added, and malformed records; it never drops or invents them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct InventoryBuilder {
     generator: Generator,
     system: System,
@@ -48,6 +48,36 @@ pub struct InventoryBuilder {
     rejected: Vec<Violation>,
     /// Off when reading: a document lacking its `system` resource is broken, not to be mended.
     add_system_resource: bool,
+    /// Where memberships go as they are added, instead of being held (streamed output).
+    membership_sink: Option<SinkSlot>,
+}
+
+/// Receives memberships as a scan finds them, so that a very large instance's memberships
+/// (the bulk of its records) are written out instead of held in memory.
+pub trait MembershipSink: Send {
+    /// One membership, already checked: its group and account were added before it, and the
+    /// group is spelled canonically. The scan adds each membership once.
+    fn membership(&mut self, membership: &Membership) -> Result<(), InventoryError>;
+}
+
+/// Makes a scan's membership sink once the scan knows what its NDJSON header holds (the system
+/// and the account it scans as), so the header can be written before the first membership.
+pub type MembershipSinkFactory = std::sync::Arc<
+    dyn Fn(&super::Header) -> Result<Box<dyn MembershipSink>, InventoryError> + Send + Sync,
+>;
+
+struct SinkSlot {
+    sink: Box<dyn MembershipSink>,
+    streamed: u64,
+    error: Option<InventoryError>,
+}
+
+impl std::fmt::Debug for SinkSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MembershipSink")
+            .field("streamed", &self.streamed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InventoryBuilder {
@@ -67,6 +97,7 @@ impl InventoryBuilder {
             seen_warnings: HashSet::new(),
             rejected: Vec::new(),
             add_system_resource: true,
+            membership_sink: None,
         }
     }
 
@@ -124,13 +155,59 @@ impl InventoryBuilder {
         self
     }
 
-    /// Adds a membership. Both ends must be added too, in any order, before [`build`](Self::build).
+    /// Sends every membership added from now on to `sink` instead of holding it; the inventory
+    /// [`build`](Self::build) returns then has no memberships. Streamed memberships are checked
+    /// when added: their group and account must have been added before them.
+    pub fn stream_memberships(&mut self, sink: Box<dyn MembershipSink>) -> &mut Self {
+        self.membership_sink = Some(SinkSlot {
+            sink,
+            streamed: 0,
+            error: None,
+        });
+        self
+    }
+
+    /// Adds a membership. Both ends must be added too, in any order, before [`build`](Self::build)
+    /// (before the membership itself when memberships are streamed).
     pub fn membership(
         &mut self,
         group: impl Into<String>,
         account: impl Into<String>,
     ) -> &mut Self {
-        self.memberships.insert(Membership::new(group, account));
+        let membership = Membership::new(group, account);
+        let Some(slot) = self.membership_sink.as_mut() else {
+            self.memberships.insert(membership);
+            return self;
+        };
+        let referrer = || {
+            format!(
+                "membership of `{}` in `{}`",
+                membership.account, membership.group
+            )
+        };
+        let Some(group) = self.groups.get(&fold(&membership.group)).cloned() else {
+            self.rejected.push(Violation::UnknownGroup {
+                group: membership.group.clone(),
+                referrer: referrer(),
+            });
+            return self;
+        };
+        if !self.accounts.contains_key(&membership.account) {
+            self.rejected.push(Violation::UnknownAccount {
+                account: membership.account.clone(),
+                referrer: referrer(),
+            });
+            return self;
+        }
+        if slot.error.is_none() {
+            match slot
+                .sink
+                .membership(&Membership::new(group, membership.account))
+            {
+                Ok(()) => slot.streamed += 1,
+                Err(e) => slot.error = Some(e),
+            }
+        }
         self
     }
 
@@ -275,7 +352,14 @@ impl InventoryBuilder {
             seen_warnings: _,
             rejected,
             add_system_resource,
+            membership_sink,
         } = self;
+        if let Some(SinkSlot {
+            error: Some(error), ..
+        }) = membership_sink
+        {
+            return Err(error);
+        }
         let mut violations = rejected;
         check_system(&system, &mut violations);
 

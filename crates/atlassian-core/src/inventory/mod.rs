@@ -21,7 +21,7 @@ mod record;
 mod reference;
 
 pub use atomic::AtomicFile;
-pub use builder::InventoryBuilder;
+pub use builder::{InventoryBuilder, MembershipSink, MembershipSinkFactory};
 pub use error::{InventoryError, Violation};
 pub use ndjson::{Header, NdjsonWriter};
 pub use record::{
