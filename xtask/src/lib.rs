@@ -1,6 +1,7 @@
 //! The project's own tasks, behind `cargo xtask` (see `main.rs`). A library too, so that a test
 //! can check the checked-in fixtures against what the simulator records now.
 
+pub mod anonymise;
 pub mod demo;
 pub mod snapshot;
 

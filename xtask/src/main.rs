@@ -31,14 +31,24 @@ enum Task {
         #[arg(long, default_value = "demo-inventory.json")]
         out: PathBuf,
     },
-    /// Record fixtures: from the simulator (`--from-sim`).
+    /// Record fixtures: from a live server (`--url`, token in ATLASSIAN_PAT), anonymised, or
+    /// the project's own from the simulator (`--from-sim`).
     Snapshot {
         /// Regenerate the project's own fixtures from dc-sim.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "url")]
         from_sim: bool,
-        /// Only this product (jira or confluence).
+        /// The server to record (host or base URL).
+        #[arg(long)]
+        url: Option<String>,
+        /// jira or confluence (default: probe, or both with --from-sim).
         #[arg(long)]
         product: Option<String>,
+        /// The fixture folder's name (fixtures/<product>-dc/<name>/).
+        #[arg(long, default_value = "recorded")]
+        name: String,
+        /// Trust this CA bundle (PEM) besides the system roots.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
 }
 
@@ -46,13 +56,31 @@ enum Task {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Demo { product, out } => demo::demo(&workspace_root(), &product, &out).await,
-        Task::Snapshot { from_sim, product } => {
-            if !from_sim {
-                bail!(
-                    "only --from-sim is available yet (recording a live server comes with its issue)"
-                );
-            }
+        Task::Snapshot {
+            from_sim,
+            url,
+            product,
+            name,
+            ca_cert,
+        } => {
             let fixtures = workspace_root().join("fixtures");
+            if let Some(url) = url {
+                let target = atlassian_core::Target::parse(&url)?;
+                let token = atlassian_core::Token::from_env()?
+                    .context("set ATLASSIAN_PAT to the Personal Access Token")?;
+                let mut settings = connector::ConnectionSettings::new(target, Some(token));
+                settings.ca_cert = ca_cert;
+                settings.product = match product.as_deref() {
+                    None => connector::ProductChoice::Auto,
+                    Some("jira") => connector::ProductChoice::Jira,
+                    Some("confluence") => connector::ProductChoice::Confluence,
+                    Some(other) => bail!("unknown product {other:?}"),
+                };
+                return snapshot::from_url(settings, &name, &fixtures).await;
+            }
+            if !from_sim {
+                bail!("give --url URL (a live server) or --from-sim");
+            }
             let products = match product.as_deref() {
                 None => vec!["jira", "confluence"],
                 Some("jira") => vec!["jira"],

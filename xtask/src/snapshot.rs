@@ -108,3 +108,99 @@ fn normalise(exchange: &mut Exchange) {
         );
     }
 }
+
+/// A recorded scan of a live server, anonymised.
+#[derive(Debug)]
+pub struct Recording {
+    /// The exchanges, anonymised and sorted.
+    pub exchanges: Vec<Exchange>,
+    /// The mapping used.
+    pub anonymiser: crate::anonymise::Anonymiser,
+    /// What the scan found (not anonymised: never written).
+    pub inventory: atlassian_core::Inventory,
+    /// jira or confluence.
+    pub product: &'static str,
+}
+
+/// Scans `settings.target` through the recording hook and anonymises what was exchanged.
+pub async fn record_live(mut settings: connector::ConnectionSettings) -> anyhow::Result<Recording> {
+    let recorder = MemoryRecorder::new();
+    settings.recorder = Some(RecorderHandle(std::sync::Arc::new(recorder.clone())));
+    let outcome = connector::scan(&settings, None, None)
+        .await
+        .map_err(|e| anyhow::anyhow!(atlassian_core::error_chain(&e)))?;
+    let mut exchanges = recorder.exchanges();
+    let anonymiser = crate::anonymise::Anonymiser::from_scan(&outcome.inventory, &exchanges);
+    for exchange in &mut exchanges {
+        normalise(exchange);
+        anonymiser.exchange(exchange);
+    }
+    exchanges.sort_by_cached_key(|e| {
+        (
+            e.method.clone(),
+            e.path.clone(),
+            e.request_body.as_ref().map(ToString::to_string),
+        )
+    });
+    Ok(Recording {
+        exchanges,
+        anonymiser,
+        inventory: outcome.inventory,
+        product: outcome.probed.product.as_str(),
+    })
+}
+
+impl Recording {
+    /// The text to write, after checking that no original value and no token is in it.
+    pub fn checked_text(&self, token: &str) -> anyhow::Result<String> {
+        let mut text = serde_json::to_string_pretty(&self.exchanges)?;
+        text.push('\n');
+        if text.contains(token) {
+            anyhow::bail!("the token is in the recording; nothing was written");
+        }
+        let left: Vec<&str> = self
+            .anonymiser
+            .originals()
+            .into_iter()
+            .filter(|o| o.chars().count() >= 4 && text.contains(o))
+            .collect();
+        if !left.is_empty() {
+            anyhow::bail!(
+                "{} original values are still in the recording (e.g. one of {} characters); nothing was written",
+                left.len(),
+                left[0].chars().count()
+            );
+        }
+        Ok(text)
+    }
+}
+
+/// Records a live server into `fixtures/<product>-dc/<label>/`.
+#[allow(clippy::print_stdout)]
+pub async fn from_url(
+    settings: connector::ConnectionSettings,
+    label: &str,
+    fixtures: &Path,
+) -> anyhow::Result<()> {
+    let token = settings
+        .token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned())
+        .context("set ATLASSIAN_PAT to the Personal Access Token")?;
+    let recording = record_live(settings).await?;
+    let text = recording.checked_text(&token)?;
+    let dir = fixtures
+        .join(format!("{}-dc", recording.product))
+        .join(label);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("exchanges.json"), text)?;
+    let mut report = serde_json::to_string_pretty(&recording.anonymiser.report())?;
+    report.push('\n');
+    std::fs::write(dir.join("anonymisation.json"), &report)?;
+    println!(
+        "{}: {} exchanges, anonymised: {report}\nReview the files, then run `cargo test` and accept the new snapshot with `cargo insta review`.",
+        dir.display(),
+        recording.exchanges.len()
+    );
+    Ok(())
+}

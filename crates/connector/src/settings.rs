@@ -54,6 +54,8 @@ pub struct ConnectionSettings {
     pub concurrency: usize,
     /// Which product to expect.
     pub product: ProductChoice,
+    /// Receives every answer of the scan's client (`cargo xtask snapshot` records this way).
+    pub recorder: Option<atlassian_core::record::RecorderHandle>,
 }
 
 impl ConnectionSettings {
@@ -67,6 +69,7 @@ impl ConnectionSettings {
             timeout: Duration::from_secs(30),
             concurrency: 8,
             product: ProductChoice::Auto,
+            recorder: None,
         }
     }
 
@@ -78,6 +81,7 @@ impl ConnectionSettings {
         config.insecure = self.insecure;
         config.timeout = self.timeout;
         config.concurrency = self.concurrency.max(1);
+        config.recorder = self.recorder.clone();
         config
     }
 }
