@@ -151,10 +151,10 @@ impl Anonymiser {
                 "project",
                 "space",
             ];
-            if KINDS.contains(&kind) {
-                if let Some(p) = self.map.get(rest) {
-                    return format!("{kind}:{p}");
-                }
+            if KINDS.contains(&kind)
+                && let Some(p) = self.map.get(rest)
+            {
+                return format!("{kind}:{p}");
             }
         }
         self.text(value)
