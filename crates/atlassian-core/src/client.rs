@@ -5,7 +5,7 @@
 //! - every request URL is built from the base URL, and the token is attached only to requests
 //!   on the base URL's origin;
 //! - redirects are followed by hand, only on the same origin; a redirect elsewhere is an error;
-//! - every request takes a permit from the one [`ConcurrencyLimiter`] of its client.
+//! - every request takes a permit from the one concurrency limiter of its client.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -4,6 +4,35 @@
 //!
 //! This crate knows nothing of Jira or Confluence: product crates map their REST resources onto
 //! the types here.
+//!
+//! ```
+//! use atlassian_core::inventory::{ScannedAs, System};
+//! use atlassian_core::{Account, InventoryBuilder, Product, ResourceRef, Subject, Target};
+//!
+//! // A bare host means HTTPS on port 443; a context path is kept.
+//! let target = Target::parse("jira.example.com")?;
+//! assert_eq!(target.base_url.as_str(), "https://jira.example.com");
+//! assert_eq!(Target::parse("https://host/jira/")?.base_url.as_str(), "https://host/jira");
+//!
+//! // The builder de-duplicates, sorts and checks every reference.
+//! let system = System {
+//!     product: Product::Jira,
+//!     base_url: target.base_url.to_string(),
+//!     version: "9.12.2".into(),
+//!     title: None,
+//!     instance_id: None,
+//! };
+//! let me = ScannedAs { key: "JIRAUSER10000".into(), username: "svc".into() };
+//! let mut builder = InventoryBuilder::new(system, me);
+//! builder.account(Account::new("JIRAUSER10100"));
+//! builder.group("developers");
+//! builder.membership("Developers", "JIRAUSER10100"); // group names are case-insensitive
+//! builder.resource(atlassian_core::Resource::new(&ResourceRef::Project("ENG".into()), None));
+//! builder.grant(ResourceRef::Project("ENG".into()), "role:Developers", Subject::Group("developers".into()));
+//! let inventory = builder.build(jiff::Timestamp::now())?;
+//! assert_eq!(inventory.memberships[0].group, "developers");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod applinks;
 pub mod client;

@@ -84,6 +84,13 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// The connector's registration facts (OS type, protocol, credential mapping, minimum
+    /// permissions, troubleshooting).
+    Describe {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare two inventories of the same system.
     Diff {
         /// The older inventory (JSON or NDJSON).
@@ -170,6 +177,7 @@ async fn main() -> ExitCode {
             no_progress,
         } => scan(&cli, target, out.as_deref(), *format, *no_progress).await,
         Command::Diff { old, new, json } => diff(old, new, *json),
+        Command::Describe { json } => describe(*json),
     }
 }
 
@@ -403,4 +411,18 @@ fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
     } else {
         ExitCode::from(FAILED)
     }
+}
+
+#[allow(clippy::print_stdout)]
+fn describe(json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&connector::DESCRIPTOR)
+                .expect("the descriptor serialises")
+        );
+    } else {
+        print!("{}", connector::DESCRIPTOR.to_human());
+    }
+    ExitCode::SUCCESS
 }

@@ -5,10 +5,10 @@
 //! [`handle`] routes a request (below the context path, already authenticated by
 //! [`crate::server`]) to one of:
 //!
-//! * [`instance`]: the applinks manifest, `/status`, `server-information`, `user/current`;
-//! * [`people`]: users, groups, memberships and the CQL user search;
-//! * [`spaces`]: the space list and the 9.1+ space-permission REST resources;
-//! * [`rpc`]: the JSON-RPC bridge (`getSpacePermissionSets`, `getUserGroups`, …).
+//! * `instance`: the applinks manifest, `/status`, `server-information`, `user/current`;
+//! * `people`: users, groups, memberships and the CQL user search;
+//! * `spaces`: the space list and the 9.1+ space-permission REST resources;
+//! * `rpc`: the JSON-RPC bridge (`getSpacePermissionSets`, `getUserGroups`, …).
 //!
 //! What is shared lives here: the common paged envelope (ref §3), the error bodies (ref §9),
 //! the user object (ref §4.1) and Jersey's answer to an unknown resource.

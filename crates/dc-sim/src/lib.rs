@@ -1,7 +1,7 @@
 //! `dc-sim`: a simulated Jira Data Center or Confluence Data Center on loopback, for the
 //! project's tests, benchmarks and demo.
 //!
-//! It serves a [`Dataset`](dataset::Dataset) with the documented JSON shapes, error bodies,
+//! It serves a [`Dataset`] with the documented JSON shapes, error bodies,
 //! status codes, version differences and quirks of the real servers (see
 //! `shared/reference/` in the project's history and the comments at each endpoint), and can be
 //! made harder on demand: latency, a token-bucket rate limit, 503s, dropped connections,
@@ -10,6 +10,24 @@
 //!
 //! The ground truth ([`truth::ground_truth`]) is computed from the dataset alone; this crate
 //! depends on no product crate.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> anyhow::Result<()> {
+//! use dc_sim::{Product, Scale, Sim, SimConfig, TokenRole, Version, generate};
+//!
+//! let data = generate(Product::Jira, Scale::TINY, 1);
+//! let sim = Sim::start(SimConfig::new(data, Version::parse("9.12.15").unwrap())).await?;
+//! let answer = reqwest::Client::new()
+//!     .get(format!("{}/rest/api/2/myself", sim.base_url()))
+//!     .bearer_auth(sim.token(TokenRole::Admin))
+//!     .send()
+//!     .await?;
+//! assert_eq!(answer.status(), 200);
+//! assert_eq!(sim.ground_truth().accounts.len(), 60);
+//! assert_eq!(sim.counters().endpoint("GET /rest/api/2/myself"), 1);
+//! # Ok(()) }
+//! ```
 
 pub mod confluence;
 pub mod dataset;

@@ -1,6 +1,6 @@
 //! Jira Data Center, mapped onto the `atlassian-core` identity model.
 //!
-//! [`JiraClient`] has one typed method or paging stream per REST resource; [`scan`] reads the
+//! [`JiraClient`] has one typed method or paging stream per REST resource; [`scan()`] reads the
 //! whole instance — every account (active and inactive), group, membership, project, project
 //! role actor, application role and permission-scheme grant — into an
 //! [`Inventory`](atlassian_core::Inventory) whose `coverage` says, per collection, whether the

@@ -19,6 +19,7 @@ mod json;
 mod ndjson;
 mod record;
 mod reference;
+mod sink;
 
 pub use atomic::AtomicFile;
 pub use builder::{InventoryBuilder, MembershipSink, MembershipSinkFactory};
@@ -29,6 +30,7 @@ pub use record::{
     ResourceType, ScannedAs, System,
 };
 pub use reference::{ParseRefError, RefKind, ResourceRef, Subject};
+pub use sink::{CollectSink, InventorySink, NdjsonSink};
 
 /// The `schema` value of every inventory this crate writes and the only one it reads.
 pub const SCHEMA_ID: &str = "atlassian-dc-inventory/v1";
