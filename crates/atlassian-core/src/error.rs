@@ -24,9 +24,13 @@ pub enum Error {
     /// The request may not have reached the server, or its answer did not arrive whole.
     #[error("{method} {path}: {kind}")]
     Transport {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
+        /// What failed.
         kind: TransportKind,
+        /// The HTTP stack's error.
         #[source]
         source: reqwest::Error,
     },
@@ -35,8 +39,11 @@ pub enum Error {
     /// failed login (`X-Seraph-LoginReason`).
     #[error("{method} {path}: {}", status_summary(*status, body, login_reason.as_deref()))]
     Status {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
+        /// The status the server answered.
         status: StatusCode,
         /// Boxed: errors travel in every `Result`, and most are not status errors.
         body: Box<ApiErrorBody>,
@@ -54,19 +61,26 @@ pub enum Error {
         title.as_deref().map(|t| format!(" ({t:?})")).unwrap_or_default()
     )]
     HtmlPage {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
+        /// The status the server answered.
         status: StatusCode,
+        /// The page's title, when it has one.
         title: Option<String>,
     },
 
     /// The answer was not the JSON the endpoint documents.
     #[error("{method} {path}: unexpected response at {json_path}")]
     Decode {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
         /// Where in the document decoding failed, e.g. `values[3].active` (`.` for the root).
         json_path: String,
+        /// The JSON error.
         #[source]
         source: serde_json::Error,
     },
@@ -78,17 +92,24 @@ pub enum Error {
          that the token stays on {origin}. If that is the real address, use it as the target"
     )]
     CrossOriginRedirect {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
+        /// Where the server redirected to (without its query).
         location: String,
+        /// The base URL's origin.
         origin: String,
     },
 
     /// Too many redirects on the same origin.
     #[error("{method} {path}: too many redirects (last to {location})")]
     TooManyRedirects {
+        /// The request's method.
         method: Method,
+        /// The request's path and query below the base URL.
         path: String,
+        /// Where the server redirected to (without its query).
         location: String,
     },
 

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wiremock::{Request, Respond, ResponseTemplate};
 
+/// The token the tests send (and look for in every output).
 pub const TOKEN: &str = "NjY5ODQ2NTQ4OTY0OpbN3aB6vCqT0kSecretPAT";
 
 /// Answers with the responses in turn, repeating the last one, and counts the calls.
@@ -24,6 +25,7 @@ pub struct Sequence {
 }
 
 impl Sequence {
+    /// Answers `responses` in turn.
     pub fn new(responses: Vec<ResponseTemplate>) -> Self {
         Self {
             responses: Arc::new(responses),
@@ -31,6 +33,7 @@ impl Sequence {
         }
     }
 
+    /// How many requests were answered.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
