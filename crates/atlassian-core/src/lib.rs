@@ -44,6 +44,7 @@ mod limiter;
 pub mod paging;
 pub mod record;
 pub mod retry;
+pub mod scan;
 pub mod target;
 #[cfg(feature = "test-util")]
 pub mod test_util;

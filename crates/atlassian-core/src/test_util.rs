@@ -345,3 +345,62 @@ where
     }
     inventories
 }
+
+/// Compares two inventories record by record (accounts, groups, memberships, resources,
+/// grants, system, scanned_as), naming the first differences.
+pub fn assert_same_records(scan: &crate::Inventory, truth: &crate::Inventory) {
+    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) {
+        if got == want {
+            return;
+        }
+        let missing: Vec<&T> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+        let extra: Vec<&T> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
+        panic!(
+            "{what}: got {} want {}; missing {missing:#?}; unexpected {extra:#?}",
+            got.len(),
+            want.len()
+        );
+    }
+    diff("accounts", &scan.accounts, &truth.accounts);
+    diff("groups", &scan.groups, &truth.groups);
+    diff("memberships", &scan.memberships, &truth.memberships);
+    diff("resources", &scan.resources, &truth.resources);
+    diff("grants", &scan.grants, &truth.grants);
+    assert_eq!(scan.system, truth.system);
+    assert_eq!(scan.scanned_as, truth.scanned_as);
+}
+
+/// Where a JSON document breaks the inventory schema (empty when it is valid).
+pub fn schema_errors(document: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(crate::inventory::INVENTORY_SCHEMA).expect("the schema is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(document)
+        .map(|e| e.to_string())
+        .collect()
+}
+
+/// Asserts that the JSON form of `inventory` validates against the schema.
+pub fn assert_valid(inventory: &crate::Inventory) {
+    let mut json = Vec::new();
+    inventory
+        .write_json(&mut json)
+        .expect("an inventory writes");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("it is JSON");
+    let errors = schema_errors(&value);
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// The coverage entry of `collection`; panics when there is none.
+pub fn coverage_of(inventory: &crate::Inventory, collection: &str) -> crate::Coverage {
+    inventory
+        .coverage
+        .iter()
+        .find(|c| c.collection == collection)
+        .unwrap_or_else(|| panic!("no coverage entry for {collection}"))
+        .clone()
+}

@@ -14,7 +14,6 @@
 //! the scan goes on.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 use atlassian_core::applinks::fetch_manifest;
 use atlassian_core::inventory::{Coverage, ScannedAs, System};
@@ -31,39 +30,7 @@ use crate::permission::{
     rest_space_permission, rest_subject,
 };
 
-/// Progress of a scan, for a display.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Progress {
-    /// The phase (`groups`, `memberships`, `accounts`, `spaces`, `space permissions`,
-    /// `member-of`, `global permissions`).
-    pub phase: &'static str,
-    /// Items done in this phase.
-    pub done: u64,
-    /// Items in this phase, when known.
-    pub total: Option<u64>,
-}
-
-/// Called with progress as the scan goes.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// How to scan.
-#[derive(Clone, Default)]
-pub struct ScanOptions {
-    /// Progress callback.
-    pub progress: Option<ProgressFn>,
-    /// Stream memberships (the bulk of a large instance's records) to a sink made from the
-    /// scan's header, instead of holding them; the returned inventory then has none.
-    pub memberships: Option<atlassian_core::inventory::MembershipSinkFactory>,
-}
-
-impl std::fmt::Debug for ScanOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScanOptions")
-            .field("progress", &self.progress.is_some())
-            .field("memberships", &self.memberships.is_some())
-            .finish()
-    }
-}
+pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
 
 /// Scans the whole instance.
 ///
@@ -263,7 +230,7 @@ impl<'a> Scanner<'a> {
             api,
             options,
             version: version_triple(&version),
-            builder: builder_for(options, system, scanned_as)?,
+            builder: options.builder(system, scanned_as)?,
             my_groups,
             by_username: HashMap::new(),
             known: Vec::new(),
@@ -284,9 +251,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
-        if let Some(progress) = &self.options.progress {
-            progress(&Progress { phase, done, total });
-        }
+        self.options.report(phase, done, total);
     }
 
     fn at_least(&self, major: u32, minor: u32) -> bool {
@@ -1147,23 +1112,4 @@ async fn read_json_rpc(
         odd_holders,
         fell_back,
     })
-}
-
-/// The scan's builder; memberships stream to the caller's sink when one is asked for.
-fn builder_for(
-    options: &ScanOptions,
-    system: atlassian_core::inventory::System,
-    scanned_as: atlassian_core::inventory::ScannedAs,
-) -> Result<InventoryBuilder, Error> {
-    let header = atlassian_core::inventory::Header {
-        generated_at: jiff::Timestamp::now(),
-        generator: atlassian_core::inventory::Generator::default(),
-        system: system.clone(),
-        scanned_as: scanned_as.clone(),
-    };
-    let mut builder = InventoryBuilder::new(system, scanned_as);
-    if let Some(factory) = &options.memberships {
-        builder.stream_memberships(factory(&header)?);
-    }
-    Ok(builder)
 }

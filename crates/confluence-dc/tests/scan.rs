@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use atlassian_core::test_util::test_config;
-use atlassian_core::{Client, Coverage, Inventory};
+use atlassian_core::test_util::{assert_same_records, assert_valid, coverage_of, test_config};
+use atlassian_core::{Client, Inventory};
 use confluence_dc::{ConfluenceClient, ScanOptions, scan};
 use dc_sim::dataset::resolve_version;
 use dc_sim::{Dataset, Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole, generate};
@@ -44,55 +44,6 @@ async fn scan_sim(sim: &Sim, role: TokenRole) -> Inventory {
     .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)))
 }
 
-/// Compares record by record, naming the first differences.
-fn assert_same_records(scan: &Inventory, truth: &Inventory) {
-    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) {
-        if got == want {
-            return;
-        }
-        let missing: Vec<&T> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
-        let extra: Vec<&T> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
-        panic!(
-            "{what}: got {} want {}; missing {missing:#?}; unexpected {extra:#?}",
-            got.len(),
-            want.len()
-        );
-    }
-    diff("accounts", &scan.accounts, &truth.accounts);
-    diff("groups", &scan.groups, &truth.groups);
-    diff("memberships", &scan.memberships, &truth.memberships);
-    diff("resources", &scan.resources, &truth.resources);
-    diff("grants", &scan.grants, &truth.grants);
-    assert_eq!(scan.system, truth.system);
-    assert_eq!(scan.scanned_as, truth.scanned_as);
-}
-
-fn assert_valid(inventory: &Inventory) {
-    let schema: serde_json::Value =
-        serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let mut json = Vec::new();
-    inventory.write_json(&mut json).unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
-}
-
-fn coverage(inventory: &Inventory, collection: &str) -> Coverage {
-    inventory
-        .coverage
-        .iter()
-        .find(|c| c.collection == collection)
-        .unwrap_or_else(|| panic!("no coverage entry for {collection}"))
-        .clone()
-}
-
 fn collections(inventory: &Inventory) -> Vec<&str> {
     inventory
         .coverage
@@ -103,7 +54,7 @@ fn collections(inventory: &Inventory) -> Vec<&str> {
 
 /// Asserts `collection` is incomplete and its detail says every one of `words`.
 fn assert_gap(inventory: &Inventory, collection: &str, words: &[&str]) {
-    let c = coverage(inventory, collection);
+    let c = coverage_of(inventory, collection);
     assert!(!c.complete, "{collection}: {c:?}");
     let detail = c.detail.unwrap_or_default();
     for word in words {
@@ -121,7 +72,7 @@ fn assert_all_but_space_permissions(inventory: &Inventory, truth: &Inventory) {
     assert_eq!(inventory.memberships, truth.memberships);
     assert_eq!(inventory.resources, truth.resources);
     for collection in ["accounts", "groups", "memberships", "resources"] {
-        assert!(coverage(inventory, collection).complete, "{collection}");
+        assert!(coverage_of(inventory, collection).complete, "{collection}");
     }
     // The implicit administrators stay: they come from the group list, not the bridge.
     let grants: Vec<(&str, &str, &str)> = inventory
@@ -169,7 +120,7 @@ async fn every_version_scans_to_the_ground_truth() {
             ],
             "{version}"
         );
-        let accounts = coverage(&inventory, "accounts").method.unwrap();
+        let accounts = coverage_of(&inventory, "accounts").method.unwrap();
         if version == "7.19" {
             assert!(accounts.contains("search?cql=type=user"), "{accounts}");
             assert!(accounts.contains("totalSize"), "{accounts}");
@@ -179,9 +130,9 @@ async fn every_version_scans_to_the_ground_truth() {
             assert!(inventory.accounts.iter().any(|a| a.active == Some(false)));
         }
         assert!(inventory.accounts.iter().all(|a| a.email.is_none()));
-        let memberships = coverage(&inventory, "memberships").method.unwrap();
+        let memberships = coverage_of(&inventory, "memberships").method.unwrap();
         assert!(memberships.contains("user/memberof"), "{memberships}");
-        let permissions = coverage(&inventory, "grants:space-permissions")
+        let permissions = coverage_of(&inventory, "grants:space-permissions")
             .method
             .unwrap();
         if version == "9.2" {
@@ -262,14 +213,14 @@ async fn a_browse_only_token_gets_honest_gaps_and_the_rest_right() {
         );
         assert_gap(&inventory, "resources", &["confluence-administrators"]);
         assert!(
-            coverage(&inventory, "memberships")
+            coverage_of(&inventory, "memberships")
                 .detail
                 .unwrap()
                 .contains("CONFSERVER-98582")
         );
         // Viewing users is enough for accounts and groups, and those are exactly right.
-        assert!(coverage(&inventory, "accounts").complete, "{version}");
-        assert!(coverage(&inventory, "groups").complete, "{version}");
+        assert!(coverage_of(&inventory, "accounts").complete, "{version}");
+        assert!(coverage_of(&inventory, "groups").complete, "{version}");
         assert_eq!(inventory.accounts, truth.accounts, "{version}");
         assert_eq!(inventory.groups, truth.groups, "{version}");
         assert!(inventory.memberships.is_empty());
@@ -297,8 +248,8 @@ async fn a_token_that_may_not_view_users_is_not_taken_for_an_empty_instance() {
         let inventory = scan_sim(&sim, TokenRole::NoBrowse).await;
         assert_gap(&inventory, "accounts", &["no users", "view users"]);
         assert_gap(&inventory, "groups", &["view users"]);
-        assert!(!coverage(&inventory, "memberships").complete);
-        assert!(!coverage(&inventory, "grants:space-permissions").complete);
+        assert!(!coverage_of(&inventory, "memberships").complete);
+        assert!(!coverage_of(&inventory, "grants:space-permissions").complete);
         // The token's owner is still listed, as itself.
         assert_eq!(inventory.accounts.len(), 1, "{version}");
         assert_valid(&inventory);

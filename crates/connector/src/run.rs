@@ -70,39 +70,26 @@ pub async fn scan(
         },
     };
     let client = Client::new(settings.client_config(probed.base_url.clone()))?;
+    // Progress events carry the client's counters (requests, rate-limit waits) for a display.
+    let options = atlassian_core::scan::ScanOptions {
+        progress: progress.map(|sink| -> atlassian_core::scan::ProgressFn {
+            let client = client.clone();
+            Arc::new(move |p: &atlassian_core::scan::Progress| {
+                sink(&ProgressEvent {
+                    phase: p.phase,
+                    done: p.done,
+                    total: p.total,
+                    stats: client.stats(),
+                });
+            })
+        }),
+        memberships,
+    };
     let inventory = match probed.product {
         ProductKind::Jira => {
-            let options = jira_dc::ScanOptions {
-                progress: progress.clone().map(|sink| -> jira_dc::ProgressFn {
-                    let client = client.clone();
-                    Arc::new(move |p: &jira_dc::Progress| {
-                        sink(&ProgressEvent {
-                            phase: p.phase,
-                            done: p.done,
-                            total: p.total,
-                            stats: client.stats(),
-                        });
-                    })
-                }),
-                memberships: memberships.clone(),
-            };
             jira_dc::scan(&jira_dc::JiraClient::new(client.clone()), &options).await?
         }
         ProductKind::Confluence => {
-            let options = confluence_dc::ScanOptions {
-                progress: progress.clone().map(|sink| -> confluence_dc::ProgressFn {
-                    let client = client.clone();
-                    Arc::new(move |p: &confluence_dc::Progress| {
-                        sink(&ProgressEvent {
-                            phase: p.phase,
-                            done: p.done,
-                            total: p.total,
-                            stats: client.stats(),
-                        });
-                    })
-                }),
-                memberships: memberships.clone(),
-            };
             confluence_dc::scan(
                 &confluence_dc::ConfluenceClient::new(client.clone()),
                 &options,

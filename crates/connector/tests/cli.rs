@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use atlassian_core::Inventory;
+use atlassian_core::test_util::{assert_same_records, schema_errors};
 use dc_sim::dataset::resolve_version;
 use dc_sim::{Dataset, Product, Scale, Sim, SimConfig, TokenRole, generate};
 use serde_json::Value;
@@ -199,27 +200,6 @@ async fn servers_that_are_not_data_center_are_told_apart() {
     no_token_leaked();
 }
 
-fn schema_errors(value: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    validator
-        .iter_errors(value)
-        .map(|e| e.to_string())
-        .collect()
-}
-
-fn same_records(a: &Inventory, b: &Inventory) {
-    assert_eq!(a.accounts, b.accounts);
-    assert_eq!(a.groups, b.groups);
-    assert_eq!(a.memberships, b.memberships);
-    assert_eq!(a.resources, b.resources);
-    assert_eq!(a.grants, b.grants);
-    assert_eq!(a.system, b.system);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_equal_the_ground_truth_and_write_atomically() {
     let dir = tempfile::tempdir().unwrap();
@@ -244,7 +224,7 @@ async fn scans_equal_the_ground_truth_and_write_atomically() {
             schema_errors(&value)
         );
         let inventory = Inventory::read_json(text.as_bytes()).unwrap();
-        same_records(&inventory, &sim.ground_truth());
+        assert_same_records(&inventory, &sim.ground_truth());
 
         // NDJSON to stdout reads back to the same records.
         let r = run(
@@ -255,7 +235,7 @@ async fn scans_equal_the_ground_truth_and_write_atomically() {
         .await;
         assert_eq!(r.code, 0, "{}", r.stderr);
         let ndjson = Inventory::read_ndjson(r.stdout.as_bytes()).unwrap();
-        same_records(&ndjson, &inventory);
+        assert_same_records(&ndjson, &inventory);
 
         // A failed scan (a refused token) leaves the last good file as it was, in either format.
         let before = std::fs::read(&out).unwrap();
@@ -302,7 +282,7 @@ async fn scans_equal_the_ground_truth_and_write_atomically() {
                 .unwrap()
                 .contains("\"kind\":\"trailer\"")
         );
-        same_records(
+        assert_same_records(
             &Inventory::read_ndjson(text.as_bytes()).unwrap(),
             &inventory,
         );

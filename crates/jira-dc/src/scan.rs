@@ -7,7 +7,6 @@
 //! reported incomplete with the reason and the fix; the scan goes on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::Arc;
 
 use atlassian_core::applinks::fetch_manifest;
 use atlassian_core::inventory::{Coverage, ScannedAs, System};
@@ -20,39 +19,7 @@ use crate::api::JiraClient;
 use crate::model::{GROUP_ACTOR, Holder, MyPermissions, ServerInfo, USER_ACTOR, User};
 use crate::sweep::UserSearchSweep;
 
-/// Progress of a scan, for a display.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Progress {
-    /// The phase (`groups`, `memberships`, `accounts`, `projects`, `roles`, `applications`,
-    /// `permission schemes`).
-    pub phase: &'static str,
-    /// Items done in this phase.
-    pub done: u64,
-    /// Items in this phase, when known.
-    pub total: Option<u64>,
-}
-
-/// Called with progress as the scan goes.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// How to scan.
-#[derive(Clone, Default)]
-pub struct ScanOptions {
-    /// Progress callback.
-    pub progress: Option<ProgressFn>,
-    /// Stream memberships (the bulk of a large instance's records) to a sink made from the
-    /// scan's header, instead of holding them; the returned inventory then has none.
-    pub memberships: Option<atlassian_core::inventory::MembershipSinkFactory>,
-}
-
-impl std::fmt::Debug for ScanOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScanOptions")
-            .field("progress", &self.progress.is_some())
-            .field("memberships", &self.memberships.is_some())
-            .finish()
-    }
-}
+pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
 
 /// The group picker's `maxResults`: large enough for any real instance, in one answer.
 const PICKER_MAX: u32 = 1_000_000;
@@ -117,7 +84,7 @@ impl<'a> Scanner<'a> {
             options,
             info,
             permissions,
-            builder: builder_for(options, system, scanned_as)?,
+            builder: options.builder(system, scanned_as)?,
             by_username: HashMap::new(),
             known: Vec::new(),
             known_keys: HashSet::new(),
@@ -129,9 +96,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
-        if let Some(progress) = &self.options.progress {
-            progress(&Progress { phase, done, total });
-        }
+        self.options.report(phase, done, total);
     }
 
     /// `mypermissions` unread (an old server, an error): assume the rights and let the
@@ -767,23 +732,4 @@ impl<'a> Scanner<'a> {
             (other, None) => Subject::Special(other.to_owned()),
         }))
     }
-}
-
-/// The scan's builder; memberships stream to the caller's sink when one is asked for.
-fn builder_for(
-    options: &ScanOptions,
-    system: atlassian_core::inventory::System,
-    scanned_as: atlassian_core::inventory::ScannedAs,
-) -> Result<InventoryBuilder, Error> {
-    let header = atlassian_core::inventory::Header {
-        generated_at: jiff::Timestamp::now(),
-        generator: atlassian_core::inventory::Generator::default(),
-        system: system.clone(),
-        scanned_as: scanned_as.clone(),
-    };
-    let mut builder = InventoryBuilder::new(system, scanned_as);
-    if let Some(factory) = &options.memberships {
-        builder.stream_memberships(factory(&header)?);
-    }
-    Ok(builder)
 }

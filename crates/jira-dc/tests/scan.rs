@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use atlassian_core::test_util::test_config;
+use atlassian_core::test_util::{assert_same_records, assert_valid, coverage_of, test_config};
 use atlassian_core::{Client, Inventory};
 use dc_sim::dataset::resolve_version;
 use dc_sim::{Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole, generate};
@@ -35,55 +35,6 @@ async fn scan_sim(sim: &Sim, role: TokenRole) -> Inventory {
         .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)))
 }
 
-/// Compares record by record, naming the first differences.
-fn assert_same_records(scan: &Inventory, truth: &Inventory) {
-    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, got: &[T], want: &[T]) {
-        if got == want {
-            return;
-        }
-        let missing: Vec<&T> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
-        let extra: Vec<&T> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
-        panic!(
-            "{what}: got {} want {}; missing {missing:#?}; unexpected {extra:#?}",
-            got.len(),
-            want.len()
-        );
-    }
-    diff("accounts", &scan.accounts, &truth.accounts);
-    diff("groups", &scan.groups, &truth.groups);
-    diff("memberships", &scan.memberships, &truth.memberships);
-    diff("resources", &scan.resources, &truth.resources);
-    diff("grants", &scan.grants, &truth.grants);
-    assert_eq!(scan.system, truth.system);
-    assert_eq!(scan.scanned_as, truth.scanned_as);
-}
-
-fn assert_valid(inventory: &Inventory) {
-    let schema: serde_json::Value =
-        serde_json::from_str(atlassian_core::inventory::INVENTORY_SCHEMA).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let mut json = Vec::new();
-    inventory.write_json(&mut json).unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
-}
-
-fn coverage(inventory: &Inventory, collection: &str) -> atlassian_core::Coverage {
-    inventory
-        .coverage
-        .iter()
-        .find(|c| c.collection == collection)
-        .unwrap_or_else(|| panic!("no coverage entry for {collection}"))
-        .clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_version_scans_to_the_ground_truth() {
     for version in VERSIONS {
@@ -112,7 +63,7 @@ async fn every_version_scans_to_the_ground_truth() {
                 "resources"
             ]
         );
-        let accounts = coverage(&inventory, "accounts");
+        let accounts = coverage_of(&inventory, "accounts");
         let method = accounts.method.unwrap();
         if version == "10.3" {
             assert!(method.starts_with("user/list"), "{method}");
@@ -142,7 +93,7 @@ async fn a_browse_only_token_gets_honest_gaps_and_the_rest_right() {
         "grants:permission-schemes",
         "resources",
     ] {
-        let c = coverage(&inventory, collection);
+        let c = coverage_of(&inventory, collection);
         assert!(!c.complete, "{collection}: {c:?}");
         assert!(
             c.detail.as_deref().unwrap().contains("administrator"),
@@ -150,8 +101,8 @@ async fn a_browse_only_token_gets_honest_gaps_and_the_rest_right() {
         );
     }
     // Browse Users is enough for accounts and groups, and those are exactly right.
-    assert!(coverage(&inventory, "accounts").complete);
-    assert!(coverage(&inventory, "groups").complete);
+    assert!(coverage_of(&inventory, "accounts").complete);
+    assert!(coverage_of(&inventory, "groups").complete);
     assert_eq!(inventory.accounts, truth.accounts);
     assert_eq!(inventory.groups, truth.groups);
     assert!(inventory.memberships.is_empty());
@@ -162,10 +113,10 @@ async fn a_browse_only_token_gets_honest_gaps_and_the_rest_right() {
 async fn a_token_without_browse_users_is_not_taken_for_an_empty_instance() {
     let sim = Sim::start(sim_config("9.12", Scale::TINY)).await.unwrap();
     let inventory = scan_sim(&sim, TokenRole::NoBrowse).await;
-    let accounts = coverage(&inventory, "accounts");
+    let accounts = coverage_of(&inventory, "accounts");
     assert!(!accounts.complete);
     assert!(accounts.detail.unwrap().contains("Browse Users"));
-    assert!(!coverage(&inventory, "groups").complete);
+    assert!(!coverage_of(&inventory, "groups").complete);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
