@@ -1,7 +1,7 @@
 //! Scans a Confluence Data Center with `confluence-dc` alone and prints a summary.
 //!
 //! ```sh
-//! ATLASSIAN_PAT=… cargo run --release -p confluence-dc --example scan -- https://wiki.example.com/confluence [--ca-cert ca.pem] [--json out.json]
+//! ATLASSIAN_PAT=… cargo run --release -p confluence-dc --example scan_confluence -- https://wiki.example.com/confluence [--ca-cert ca.pem] [--json out.json]
 //! ```
 
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Scans a Jira Data Center with `jira-dc` alone and prints a summary.
 //!
 //! ```sh
-//! ATLASSIAN_PAT=… cargo run --release -p jira-dc --example scan -- https://jira.example.com [--ca-cert ca.pem] [--json out.json]
+//! ATLASSIAN_PAT=… cargo run --release -p jira-dc --example scan_jira -- https://jira.example.com [--ca-cert ca.pem] [--json out.json]
 //! ```
 
 use std::path::PathBuf;
