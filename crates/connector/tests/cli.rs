@@ -435,3 +435,23 @@ async fn no_credential_is_a_usage_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("ATLASSIAN_PAT"), "{}", r.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_host_finds_the_context_path() {
+    for product in [Product::Jira, Product::Confluence] {
+        let version = if product == Product::Jira {
+            "10.3"
+        } else {
+            "7.19"
+        };
+        let sim = sim(product, version, generate(product, Scale::TINY, 4)).await;
+        let ca = sim.ca_pem_path().unwrap().to_owned();
+        // Only host:port: nothing answers at the root, the probe tries /jira and /confluence.
+        let bare = format!("127.0.0.1:{}", sim.address().port());
+        let (code, report) = test_json(&bare, Some(sim.token(TokenRole::Admin)), Some(&ca)).await;
+        assert_eq!(code, 0, "{report:#}");
+        assert_eq!(report["base_url"], sim.base_url(), "{report:#}");
+        assert_eq!(report["product"], product.to_string());
+    }
+    no_token_leaked();
+}
