@@ -369,18 +369,25 @@ impl Client {
             }
             builder = builder.tls_certs_merge(certs);
         }
+        // Said once per process: a scan builds more than one client.
+        static WARNED_INSECURE: std::sync::Once = std::sync::Once::new();
+        static WARNED_PLAIN: std::sync::Once = std::sync::Once::new();
         if config.insecure {
-            tracing::warn!(
-                base_url = %config.base_url,
-                "--insecure: certificates are NOT checked; anyone on the path can read the token"
-            );
+            WARNED_INSECURE.call_once(|| {
+                tracing::warn!(
+                    base_url = %config.base_url,
+                    "certificates are NOT checked (insecure mode); anyone on the path can read the token"
+                );
+            });
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         if config.base_url.is_plain_http() && config.token.is_some() {
-            tracing::warn!(
-                base_url = %config.base_url,
-                "plain HTTP: the token travels in clear text"
-            );
+            WARNED_PLAIN.call_once(|| {
+                tracing::warn!(
+                    base_url = %config.base_url,
+                    "plain HTTP: the token travels in clear text"
+                );
+            });
         }
         let http = builder
             .build()

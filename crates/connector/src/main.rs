@@ -153,14 +153,7 @@ fn settings(cli: &Cli, target: &str) -> Result<ConnectionSettings, String> {
         ProductArg::Jira => ProductChoice::Jira,
         ProductArg::Confluence => ProductChoice::Confluence,
     };
-    if settings.insecure {
-        say!(
-            "warning: --insecure: certificates are not checked; anyone on the path can read the token"
-        );
-    }
-    if settings.target.base_url.is_plain_http() {
-        say!("warning: plain HTTP: the token travels in clear text");
-    }
+    // --insecure and plain HTTP are warned about by the client, once per run.
     Ok(settings)
 }
 
