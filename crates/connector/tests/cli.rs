@@ -455,3 +455,49 @@ async fn a_bare_host_finds_the_context_path() {
     }
     no_token_leaked();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
+    let mut config = SimConfig::new(
+        generate(Product::Jira, Scale::TINY, 5),
+        resolve_version(Product::Jira, "9.12").unwrap(),
+    );
+    config.latency = std::time::Duration::from_millis(100);
+    let sim = Sim::start(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("inventory.ndjson");
+    std::fs::write(&out, "the last good inventory\n").unwrap();
+    for format in ["json", "ndjson"] {
+        let child = tokio::process::Command::new(BIN)
+            .args([
+                "scan",
+                sim.base_url(),
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env("ATLASSIAN_PAT", sim.token(TokenRole::Admin))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let pid = child.id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "the last good inventory\n"
+        );
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 1, "temporary files left behind");
+    }
+}
