@@ -42,6 +42,8 @@ struct Scanner<'a> {
     known_keys: HashSet<String>,
     /// Global role id → name, once read.
     role_names: HashMap<u64, String>,
+    /// Every group was listed (memberships can be no more complete than the groups).
+    groups_complete: bool,
     parallelism: usize,
 }
 
@@ -89,6 +91,7 @@ impl<'a> Scanner<'a> {
             known: Vec::new(),
             known_keys: HashSet::new(),
             role_names: HashMap::new(),
+            groups_complete: false,
             parallelism,
         };
         scanner.add_user(me);
@@ -191,6 +194,7 @@ impl<'a> Scanner<'a> {
                 format!("the picker reports {total} groups but only {found} could be listed"),
             )
         };
+        self.groups_complete = coverage.complete;
         self.builder.coverage(coverage);
         let names: Vec<String> = names.into_values().collect();
         for name in &names {
@@ -325,6 +329,11 @@ impl<'a> Scanner<'a> {
                 "memberships",
                 Some("group/member".into()),
                 format!("{} groups disappeared during the scan", vanished.len()),
+            ),
+            None if !self.groups_complete => Coverage::incomplete(
+                "memberships",
+                Some("group/member".into()),
+                "only the members of the groups that could be listed are included (see groups)",
             ),
             None => Coverage::complete(
                 "memberships",

@@ -117,6 +117,8 @@ async fn a_token_without_browse_users_is_not_taken_for_an_empty_instance() {
     assert!(!accounts.complete);
     assert!(accounts.detail.unwrap().contains("Browse Users"));
     assert!(!coverage_of(&inventory, "groups").complete);
+    // Members of groups that could not be listed cannot be complete either.
+    assert!(!coverage_of(&inventory, "memberships").complete);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
