@@ -638,6 +638,18 @@ impl Client {
     pub async fn get_json<T: DeserializeOwned>(&self, request: &Request) -> Result<T, Error> {
         self.send(request).await?.error_for_status()?.json()
     }
+
+    /// As [`get_json`](Self::get_json), with a 404 meaning "there is none": `Ok(None)`.
+    pub async fn get_json_optional<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+    ) -> Result<Option<T>, Error> {
+        match self.get_json(request).await {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 fn default_headers() -> HeaderMap {

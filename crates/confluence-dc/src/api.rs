@@ -137,11 +137,7 @@ impl ConfluenceClient {
         let request = Request::get("/rest/api/user")
             .query(by, value)
             .query("expand", "status");
-        match self.client.get_json(&request).await {
-            Ok(user) => Ok(Some(user)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.client.get_json_optional(&request).await
     }
 
     /// `GET /rest/api/user/memberof?key=…`: the user's direct groups.
@@ -235,15 +231,11 @@ impl ConfluenceClient {
     /// `GET /rest/api/permissions` (9.3+): the global permissions; `None` where the server
     /// has no such resource (404).
     pub async fn global_permissions(&self) -> Result<Option<Vec<RestPermission>>, Error> {
-        match self
+        Ok(self
             .client
-            .get_json::<ListOrPage<RestPermission>>(&Request::get("/rest/api/permissions"))
-            .await
-        {
-            Ok(list) => Ok(Some(list.into_vec())),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+            .get_json_optional::<ListOrPage<RestPermission>>(&Request::get("/rest/api/permissions"))
+            .await?
+            .map(ListOrPage::into_vec))
     }
 
     /// JSON-RPC `getSpacePermissionSets(spaceKey)`: one set per legacy permission type, holders

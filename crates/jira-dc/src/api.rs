@@ -95,28 +95,16 @@ impl JiraClient {
 
     /// `GET /rest/api/2/user?username=…`: one user, `None` when there is none.
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
-        match self
-            .client
-            .get_json(&Request::get("/rest/api/2/user").query("username", username))
+        self.client
+            .get_json_optional(&Request::get("/rest/api/2/user").query("username", username))
             .await
-        {
-            Ok(user) => Ok(Some(user)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// `GET /rest/api/2/user?key=…`: one user by key, `None` when there is none.
     pub async fn user_by_key(&self, key: &str) -> Result<Option<User>, Error> {
-        match self
-            .client
-            .get_json(&Request::get("/rest/api/2/user").query("key", key))
+        self.client
+            .get_json_optional(&Request::get("/rest/api/2/user").query("key", key))
             .await
-        {
-            Ok(user) => Ok(Some(user)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// `GET /rest/api/2/groups/picker`: one shot, no paging; check `total`.

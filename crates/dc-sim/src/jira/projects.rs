@@ -145,9 +145,21 @@ fn admin_project<'d>(
     ep: &str,
     key_or_id: &str,
 ) -> Result<&'d Project, Reply> {
+    let project = browsable_project(ctx, call, ep, key_or_id)?;
+    require_admin(call, ep)?;
+    Ok(project)
+}
+
+/// The project named by key or id, as a logged-in caller sees it: anonymous 401; unknown (or
+/// not browsable by the caller) 404, as Jira hides what one may not browse.
+pub(super) fn browsable_project<'d>(
+    ctx: &Ctx<'d>,
+    call: &Call<'_>,
+    ep: &str,
+    key_or_id: &str,
+) -> Result<&'d Project, Reply> {
     require_login(call, ep)?;
-    let project = ctx
-        .data
+    ctx.data
         .projects
         .iter()
         .find(|p| p.key == key_or_id || p.id.to_string() == key_or_id)
@@ -158,9 +170,7 @@ fn admin_project<'d>(
                 ep,
                 format!("No project could be found with key '{key_or_id}'."),
             )
-        })?;
-    require_admin(call, ep)?;
-    Ok(project)
+        })
 }
 
 /// `GET /rest/api/2/project/{keyOrId}/role` (§5.2, §10.6): role name → role URL, every

@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::beans::{group_ref, user_bean};
-use super::projects::can_browse;
-use super::{Answer, error, expands, require_admin, require_login};
+use super::projects::browsable_project;
+use super::{Answer, error, expands, require_admin};
 use crate::dataset::{Holder, PermissionScheme, SchemeGrant};
 use crate::server::{Call, Ctx, Reply};
 
@@ -178,20 +178,7 @@ pub(super) fn grants(ctx: &Ctx<'_>, call: &Call<'_>, ep: &str, id: &str) -> Answ
 /// * Anonymous 401; unknown or unbrowsable project 404; not an administrator 403 with "You
 ///   cannot edit the configuration of this project." (§2.2).
 pub(super) fn of_project(ctx: &Ctx<'_>, call: &Call<'_>, ep: &str, key_or_id: &str) -> Answer {
-    require_login(call, ep)?;
-    let project = ctx
-        .data
-        .projects
-        .iter()
-        .find(|p| p.key == key_or_id || p.id.to_string() == key_or_id)
-        .filter(|p| can_browse(ctx, call.caller, p))
-        .ok_or_else(|| {
-            error(
-                404,
-                ep,
-                format!("No project could be found with key '{key_or_id}'."),
-            )
-        })?;
+    let project = browsable_project(ctx, call, ep, key_or_id)?;
     if !call.caller.role().is_some_and(|r| r.is_admin()) {
         return Err(error(
             403,
