@@ -73,9 +73,9 @@ impl From<Version> for String {
 }
 
 /// The versions the simulator knows, with their documented differences.
-pub const JIRA_VERSIONS: [&str; 3] = ["8.20.30", "9.12.15", "10.3.13"];
+pub const JIRA_VERSIONS: [&str; 4] = ["8.20.30", "9.12.15", "10.3.13", "11.3.0"];
 /// See [`JIRA_VERSIONS`].
-pub const CONFLUENCE_VERSIONS: [&str; 3] = ["7.19.26", "8.5.17", "9.2.3"];
+pub const CONFLUENCE_VERSIONS: [&str; 4] = ["7.19.26", "8.5.17", "9.2.3", "10.2.0"];
 
 /// Resolves a short version (`9.12`) to the full one the simulator plays (`9.12.15`).
 pub fn resolve_version(product: Product, short: &str) -> Option<Version> {
@@ -341,6 +341,24 @@ pub struct Settings {
     /// 401, as some Jira builds do.
     #[serde(default)]
     pub unknown_token_as_anonymous: bool,
+    /// Jira: how `user/search?username=.` reads the dot (see [`WildcardReading`]).
+    #[serde(default)]
+    pub dot_query: WildcardReading,
+}
+
+/// What Jira's `user/search?username=.` matches. Sources disagree, and a scan must stay sound
+/// under each reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WildcardReading {
+    /// Every account: Atlassian's Data Center App Performance Toolkit documents `"." - search
+    /// for all users` (`jira_clients.py`, `get_users`), and JRASERVER-65089 reproduces the
+    /// 1,000-result cap with it.
+    #[default]
+    MatchAll,
+    /// Only accounts with a `.` somewhere in the username, display name or e-mail: PipesHub's
+    /// note that "nearly every user matches (emails contain a '.')" read literally.
+    DotOnly,
 }
 
 fn yes() -> bool {
@@ -354,6 +372,7 @@ impl Default for Settings {
             websudo: false,
             anonymous_access: true,
             unknown_token_as_anonymous: false,
+            dot_query: WildcardReading::MatchAll,
         }
     }
 }

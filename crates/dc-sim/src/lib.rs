@@ -37,6 +37,6 @@ pub mod jira;
 pub mod server;
 pub mod truth;
 
-pub use dataset::{Dataset, Product, TokenRole, Version};
+pub use dataset::{Dataset, Product, TokenRole, Version, WildcardReading};
 pub use generate::{Scale, generate};
 pub use server::{Counters, Faults, RateLimit, Sim, SimConfig};
