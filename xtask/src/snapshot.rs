@@ -14,7 +14,7 @@ pub const FIXTURE_SEED: u64 = 7;
 /// The versions recorded per product.
 pub fn versions(product: &str) -> &'static [&'static str] {
     match product {
-        "jira" => &["8.20", "9.12", "10.3"],
+        "jira" => &["8.20", "9.12", "10.3", "11.3"],
         _ => &["7.19", "8.5", "9.2"],
     }
 }

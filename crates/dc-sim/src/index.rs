@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, WildcardReading};
 
 /// Indexes over a [`Dataset`]. Names are folded to lower case where the servers compare them
 /// case-insensitively.
@@ -134,11 +134,15 @@ impl Index {
     }
 
     /// Users with a username, e-mail or display-name word starting with `prefix`
-    /// (case-insensitive), in username order. `.` matches every user with a dot anywhere in
-    /// those fields — what Jira's `username=.` does in practice, which is not everyone.
-    pub fn search(&self, prefix: &str) -> Vec<u32> {
+    /// (case-insensitive), in username order. `.` reads as `dot_query` says: every user
+    /// ([`WildcardReading::MatchAll`]) or every user with a dot anywhere in those fields
+    /// ([`WildcardReading::DotOnly`]).
+    pub fn search(&self, prefix: &str, dot_query: WildcardReading) -> Vec<u32> {
         if prefix == "." {
-            return self.dotted.clone();
+            return match dot_query {
+                WildcardReading::MatchAll => self.users_by_username.clone(),
+                WildcardReading::DotOnly => self.dotted.clone(),
+            };
         }
         let prefix = prefix.to_lowercase();
         let start = self

@@ -495,7 +495,7 @@ async fn mypermissions_follow_the_token_role() {
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn user_search_dot_misses_users_without_a_dot() {
+async fn user_search_dot_matches_everyone_by_default() {
     let sim = start(small(), V9).await;
     let (status, found) = get(
         &sim,
@@ -504,7 +504,35 @@ async fn user_search_dot_misses_users_without_a_dot() {
     )
     .await;
     assert_eq!(status, 200);
-    // §3.2: `.` is not a guaranteed match-all; svc-nobrowse, bob and erin have no dot.
+    // DCAPT's `"." - search for all users`: every account, inactive ones on request.
+    assert_eq!(
+        names(&found, "name"),
+        [
+            "alice.smith",
+            "bob",
+            "carol.inactive",
+            "dave",
+            "erin",
+            "svc-browse",
+            "svc-nobrowse",
+            "svc.admin"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn user_search_dot_only_reading_misses_users_without_a_dot() {
+    let mut data = small();
+    data.settings.dot_query = dc_sim::WildcardReading::DotOnly;
+    let sim = start(data, V9).await;
+    let (status, found) = get(
+        &sim,
+        ADMIN,
+        "/rest/api/2/user/search?username=.&includeInactive=true",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // PipesHub's reading: svc-nobrowse, bob and erin have no dot anywhere.
     assert_eq!(
         names(&found, "name"),
         [

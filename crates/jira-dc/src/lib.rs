@@ -24,6 +24,7 @@ pub mod model;
 pub mod preflight;
 pub mod scan;
 pub mod sweep;
+pub mod wildcard;
 
 pub use api::JiraClient;
 pub use preflight::{Detected, detect, preflight};

@@ -2,8 +2,9 @@
 //!
 //! Order and why: groups first (the picker, checked against its `total`), then every group's
 //! members (most accounts are known after this), then accounts (`user/list` where the server
-//! has it, else the user-search sweep, which the known accounts make cheaper), projects, role
-//! actors, application roles and permission schemes. A collection the token may not read is
+//! has it, else `user/search?username=.` and, where that proves nothing, a prefix sweep),
+//! projects, role actors, application roles and permission schemes; the accounts' verdict
+//! last, since a proof needs every account seen anywhere. A collection the token may not read is
 //! reported incomplete with the reason and the fix; the scan goes on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -18,6 +19,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::api::JiraClient;
 use crate::model::{GROUP_ACTOR, Holder, MyPermissions, ServerInfo, USER_ACTOR, User};
 use crate::sweep::UserSearchSweep;
+use crate::wildcard::{SearchCaps, WildcardProof, WildcardRead, key_of, read_wildcard};
 
 pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
 
@@ -44,7 +46,24 @@ struct Scanner<'a> {
     role_names: HashMap<u64, String>,
     /// Every group was listed (memberships can be no more complete than the groups).
     groups_complete: bool,
+    /// How the accounts were read, for their verdict at the end.
+    accounts: AccountsRoute,
     parallelism: usize,
+}
+
+/// How the accounts were read; judged at the end of the scan.
+enum AccountsRoute {
+    /// Not read yet.
+    Pending,
+    /// `user/list`, with the keys it returned.
+    Listed { keys: HashSet<String> },
+    /// `username=.` answered, and so far proves the list.
+    Wildcard {
+        read: WildcardRead,
+        caps: SearchCaps,
+    },
+    /// Already judged.
+    Decided(Coverage),
 }
 
 /// The fix to name when the token's owner lacks administrator rights.
@@ -92,6 +111,7 @@ impl<'a> Scanner<'a> {
             known_keys: HashSet::new(),
             role_names: HashMap::new(),
             groups_complete: false,
+            accounts: AccountsRoute::Pending,
             parallelism,
         };
         scanner.add_user(me);
@@ -151,6 +171,8 @@ impl<'a> Scanner<'a> {
         self.applications().await?;
         self.roles(&projects).await?;
         self.permission_schemes(&projects).await?;
+        let accounts = self.accounts_coverage().await?;
+        self.builder.coverage(accounts);
         let now = jiff::Timestamp::now();
         Ok(self.builder.build(now)?)
     }
@@ -179,6 +201,9 @@ impl<'a> Scanner<'a> {
                 ),
             )
         } else if found >= total {
+            // Holds for any data: `total` is the picker's count of groups matching the empty
+            // query — every group (GroupPickerResourceHelperImpl) — and this many distinct
+            // names (case-folded, as the server compares them) were seen.
             let method = if queries == 1 {
                 "groups/picker (count checked against total)".to_owned()
             } else {
@@ -335,6 +360,9 @@ impl<'a> Scanner<'a> {
                 Some("group/member".into()),
                 "only the members of the groups that could be listed are included (see groups)",
             ),
+            // Holds for any data: every group is listed (`groups` complete) and each one's
+            // `group/member` (inactive users included) was read to its last page, none
+            // refused or gone.
             None => Coverage::complete(
                 "memberships",
                 "group/member for every group (nested groups' members included)",
@@ -345,74 +373,162 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// Every account: `user/list` where the server has it, else the user-search sweep.
+    /// Every account: `user/list` where the server has it; else `user/search?username=.` read
+    /// to its end, and a prefix sweep where that answer cannot be shown to be every account.
+    /// The verdict waits for the end of the scan ([`Self::accounts_coverage`]): a proof needs
+    /// every account seen anywhere, and role actors and scheme holders come later.
     async fn accounts(&mut self) -> Result<(), Error> {
         self.progress("accounts", 0, None);
         let listed: Result<Vec<User>, Error> = self.api.user_list().try_collect().await;
         match listed {
             Ok(users) => {
                 let n = users.len() as u64;
+                let keys = users.iter().filter_map(key_of).collect();
                 for user in users {
                     self.add_user(user);
                 }
-                self.builder.coverage(Coverage::complete(
-                    "accounts",
-                    format!("user/list ({n} users)"),
-                ));
+                self.accounts = AccountsRoute::Listed { keys };
                 self.progress("accounts", n, Some(n));
                 return Ok(());
             }
             Err(e) if e.is_not_found() => {
-                tracing::debug!(
-                    "no user/list on {}: sweeping user/search",
-                    self.info.version
-                );
+                tracing::debug!("no user/list on {}: reading user/search", self.info.version);
             }
             Err(e) if e.is_forbidden() || e.is_unauthorized() => {
-                tracing::debug!("user/list refused ({e}); sweeping user/search");
+                tracing::debug!("user/list refused ({e}); reading user/search");
             }
             Err(e) => return Err(e),
         }
-        let cap = if self.info.version_triple().0 >= 10 {
-            100
-        } else {
-            1000
-        };
         let known_before = self.known.len();
-        let sweep = UserSearchSweep::new(self.api, cap, self.parallelism);
-        let mut outcome = sweep.run(&self.known).await?;
-        let found = outcome.users.len();
-        for user in std::mem::take(&mut outcome.users) {
+        let caps = SearchCaps::for_major(self.info.version_triple().0);
+        let read = read_wildcard(self.api, caps).await?;
+        for user in read.users.clone() {
             self.add_user(user);
         }
-        let method = format!(
-            "user/search prefix sweep ({} searches, {} look-ups, cap {cap}; alphabet {:?})",
-            outcome.searches, outcome.lookups, outcome.alphabet
-        );
-        let coverage = if !self.can_browse_users() || (found == 0 && known_before > 1) {
-            Coverage::incomplete(
+        self.progress("accounts", self.known.len() as u64, None);
+        if !self.can_browse_users() || (read.users.is_empty() && known_before > 1) {
+            self.accounts = AccountsRoute::Decided(Coverage::incomplete(
                 "accounts",
-                Some(method),
+                Some(format!(
+                    "user/search?username=. ({} requests)",
+                    read.requests
+                )),
                 format!(
                     "user search returned nothing: the token's owner lacks Browse Users; only accounts seen as group members or role actors are listed; {NEEDS_BROWSE}"
                 ),
-            )
-        } else if outcome.is_complete() {
-            Coverage::complete("accounts", method)
+            ));
+            return Ok(());
+        }
+        match WildcardProof::judge(&read, &self.known_keys) {
+            WildcardProof::Proven { .. } => {
+                self.accounts = AccountsRoute::Wildcard { read, caps };
+            }
+            WildcardProof::Unproven(why) => {
+                let coverage = self.sweep(&read, caps, &why).await?;
+                self.accounts = AccountsRoute::Decided(coverage);
+            }
+        }
+        Ok(())
+    }
+
+    /// The prefix sweep, after a wildcard answer that proves nothing; its coverage.
+    async fn sweep(
+        &mut self,
+        read: &WildcardRead,
+        caps: SearchCaps,
+        why: &str,
+    ) -> Result<Coverage, Error> {
+        let pages_past_cap = match read.pages_past_cap {
+            Some(known) => Some(known),
+            // 10.x+: documented never to page past the window (JRASERVER-78520).
+            None if caps.window.is_some() && !caps.probe_past_window => Some(false),
+            None => None,
+        };
+        let sweep = UserSearchSweep::new(self.api, caps.page, self.parallelism)
+            .pages_past_cap(pages_past_cap);
+        let mut outcome = sweep.run(&self.known).await?;
+        let before = self.known.len();
+        for user in std::mem::take(&mut outcome.users) {
+            self.add_user(user);
+        }
+        self.progress("accounts", self.known.len() as u64, None);
+        let unresolved = if outcome.unresolved.is_empty() {
+            String::new()
         } else {
-            Coverage::incomplete(
-                "accounts",
-                Some(method),
-                format!(
-                    "{} prefixes still hit the search cap at the depth limit: {:?}",
-                    outcome.unresolved.len(),
-                    outcome.unresolved.iter().take(5).collect::<Vec<_>>()
-                ),
+            format!(
+                ", or under the {} prefixes still at the cap at {} characters ({:?})",
+                outcome.unresolved.len(),
+                outcome.unresolved[0].chars().count(),
+                outcome.unresolved.iter().take(5).collect::<Vec<_>>()
             )
         };
-        self.builder.coverage(coverage);
-        self.progress("accounts", self.known.len() as u64, None);
-        Ok(())
+        let method = format!(
+            "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches, {} look-ups, {} capped prefixes split, {} accounts added; {} a page)",
+            read.users.len(),
+            read.requests,
+            outcome.searches,
+            outcome.lookups,
+            outcome.splits,
+            self.known.len() - before,
+            caps.page
+        );
+        // Never complete: a sweep finds accounts, and no finite set of prefixes covers every
+        // username, display name and e-mail a directory may hold.
+        Ok(Coverage::incomplete(
+            "accounts",
+            Some(method),
+            format!(
+                "username=. is not a proof here ({why}); a prefix sweep finds accounts but cannot prove that none is missing: an account in no group and holding no grant whose username, display name and e-mail all begin with characters the sweep did not try (it began with {:?}){unresolved} could be missing. Jira 10.3.13+ and 11.x list every account (user/list)",
+                outcome.roots
+            ),
+        ))
+    }
+
+    /// The accounts' coverage, once every account seen anywhere is known.
+    async fn accounts_coverage(&mut self) -> Result<Coverage, Error> {
+        match std::mem::replace(&mut self.accounts, AccountsRoute::Pending) {
+            AccountsRoute::Listed { keys } => {
+                let missing: Vec<&String> = self
+                    .known_keys
+                    .iter()
+                    .filter(|k| !keys.contains(*k))
+                    .collect();
+                // Holds for any data: user/list's contract (Preparing for Jira 11.0) is every
+                // user, once, read by cursor until `isLast`; and every account seen elsewhere
+                // is in it (a listing that left out inactive users would fail here).
+                Ok(match missing.first() {
+                    None => {
+                        Coverage::complete("accounts", format!("user/list ({} users)", keys.len()))
+                    }
+                    Some(first) => Coverage::incomplete(
+                        "accounts",
+                        Some(format!("user/list ({} users)", keys.len())),
+                        format!(
+                            "user/list left out {} accounts seen as group members, role actors or scheme holders (e.g. {first:?}), so it is not every account on this server; those are listed, others like them could be missing",
+                            missing.len()
+                        ),
+                    ),
+                })
+            }
+            AccountsRoute::Wildcard { read, caps } => {
+                match WildcardProof::judge(&read, &self.known_keys) {
+                    // Holds for any data: the answer was read to its end past every documented
+                    // window, a dot-free witness rules out the dot-only reading, and every account
+                    // seen anywhere else is in it (see `crate::wildcard`).
+                    WildcardProof::Proven { witness } => Ok(Coverage::complete(
+                        "accounts",
+                        format!(
+                            "user/search?username=. read to its end ({} accounts in {} requests), holding every account seen elsewhere, and {witness:?}, which has no '.' in its username, display name or e-mail",
+                            read.users.len(),
+                            read.requests
+                        ),
+                    )),
+                    WildcardProof::Unproven(why) => self.sweep(&read, caps, &why).await,
+                }
+            }
+            AccountsRoute::Decided(coverage) => Ok(coverage),
+            AccountsRoute::Pending => unreachable!("the accounts' coverage is decided once"),
+        }
     }
 
     async fn projects(&mut self) -> Result<Vec<String>, Error> {
@@ -446,6 +562,8 @@ impl<'a> Scanner<'a> {
                             .grant(resource.clone(), "use", Subject::Group(group));
                     }
                 }
+                // Holds for any data: `applicationrole` is one unpaged listing of every
+                // application with its groups, read whole.
                 self.builder
                     .coverage(Coverage::complete("grants:applications", "applicationrole"));
                 self.builder.coverage(match project_detail {
@@ -454,6 +572,8 @@ impl<'a> Scanner<'a> {
                         Some("project, applicationrole".into()),
                         detail,
                     ),
+                    // Holds for any data: an administrator's `project?includeArchived=true`
+                    // lists every project (unpaged), and `applicationrole` every application.
                     None => Coverage::complete(
                         "resources",
                         "project?includeArchived=true, applicationrole",
@@ -589,6 +709,8 @@ impl<'a> Scanner<'a> {
                 Some("project/{key}/role/{id}".into()),
                 format!("role actors could not be read ({e}); {NEEDS_ADMIN}"),
             ),
+            // Holds for any data: every project × every global role was asked, each answer
+            // whole (unpaged); a 404 only means that project lacks that role.
             None => Coverage::complete(
                 "grants:project-roles",
                 format!(
@@ -685,6 +807,8 @@ impl<'a> Scanner<'a> {
                 Some("permissionscheme, project/{key}/permissionscheme".into()),
                 format!("{n} projects use a scheme the scheme list does not hold"),
             ),
+            // Holds for any data: every scheme with its grants in one unpaged answer, and every
+            // project's scheme id, none refused or missing from the list.
             (None, _) => Coverage::complete(
                 "grants:permission-schemes",
                 "permissionscheme?expand=permissions, project/{key}/permissionscheme",

@@ -1,19 +1,22 @@
-//! [`UserSearchSweep`]: every account through `user/search`, which caps its answers silently
-//! (the first 1,000 matches on 8.x/9.x, 100 on 10.x) and has no total.
+//! [`UserSearchSweep`]: accounts that only `user/search` can reach, found with prefix queries.
 //!
-//! A query matches users whose username, e-mail or a display-name word starts with it. Every
-//! user is matched by the first character of their username; a prefix whose answer is below the
-//! cap is therefore complete for every username starting with it. A prefix at the cap is split
-//! into one child per character of the alphabet, plus a look-up of the username equal to the
-//! prefix itself (the only username no child matches). When no query is left at the cap, every
-//! username made of the alphabet's characters has been seen: that is the proof.
+//! A sweep **finds** accounts; it never proves that none is missing. A query matches users whose
+//! username, e-mail or a display-name word starts with it, and Jira accepts names in any script:
+//! no finite set of prefixes covers every name a directory may hold. So the scan never claims
+//! `complete` from a sweep (see [`crate::wildcard`] for the claims it can make), and the sweep
+//! spends its requests where accounts are likely to be:
 //!
-//! Where the server lets `startAt` page past the cap (9.x), a prefix at the cap is paged
-//! through instead of split: the first capped prefix tells which kind of server this is.
-//!
-//! Frugality: accounts already known (from group members) predict how many users a prefix
-//! matches. On a server that cannot page past the cap, a prefix predicted to be at the cap is
-//! split without asking it first, so the requests go to prefixes that answer in one page.
+//! - the first characters of every name already known (group members, the wildcard's first
+//!   page), plus `a`–`z` and `0`–`9`;
+//! - a prefix at the cap is paged to its end where the server pages past the cap (9.x), and
+//!   otherwise split into the characters that follow it in names already known (its own capped
+//!   answer included) plus the characters of its last one's class (a letter: `a`–`z`, `.`, `_`,
+//!   `-`; a digit: `0`–`9`), and a look-up of the username equal to the prefix (which no child
+//!   matches);
+//! - an answer of a round size below the cap (a multiple of 50, which a lower clamp would
+//!   produce) is checked with one more page, not split;
+//! - on a server that cannot page past the cap, a prefix that the known accounts already fill to
+//!   nine tenths of the cap is split without being asked.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -22,15 +25,15 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::api::JiraClient;
 use crate::model::User;
+use crate::wildcard::key_of;
 
-/// Characters usernames are built from, besides those seen in known usernames.
-const BASE_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyz0123456789._-@'+";
-
-/// How deep a prefix may grow before the sweep gives up proving (a directory where more than
-/// the cap share a 12-character prefix).
+/// How deep a prefix may grow before the sweep stops splitting it.
 const MAX_PREFIX_CHARS: usize = 12;
 
-/// What a sweep found.
+/// Answers of a multiple of this size are checked with one more page.
+const ROUND: usize = 50;
+
+/// What a sweep found and spent.
 #[derive(Debug, Default)]
 pub struct SweepOutcome {
     /// Every user seen, de-duplicated by key.
@@ -39,63 +42,88 @@ pub struct SweepOutcome {
     pub searches: u64,
     /// Exact username look-ups made.
     pub lookups: u64,
-    /// Whether `startAt` paged past the cap (`None`: no query was capped).
+    /// Prefixes at the cap that were split.
+    pub splits: u64,
+    /// Whether `startAt` paged past the cap (`None`: never asked).
     pub pages_past_cap: Option<bool>,
-    /// Prefixes still at the cap at the depth limit: a proof failure when not empty.
+    /// Prefixes still at the cap at the depth limit.
     pub unresolved: Vec<String>,
-    /// The characters children were made of.
-    pub alphabet: String,
+    /// The first characters swept.
+    pub roots: String,
 }
 
-impl SweepOutcome {
-    /// No query was left at the cap.
-    pub fn is_complete(&self) -> bool {
-        self.unresolved.is_empty()
-    }
-}
-
-/// Predicts how many users a prefix matches, from the accounts already known.
+/// Known names as sorted lower-case terms, for predictions and for the characters that follow
+/// a prefix.
 #[derive(Debug, Default)]
-struct Predictor {
-    /// (lower-case term, account number): usernames, e-mails, display-name words.
+struct Terms {
+    /// (term, account number): usernames, e-mails, display-name words.
     terms: Vec<(String, u32)>,
+    accounts: u32,
 }
 
-impl Predictor {
-    fn new(known: &[User]) -> Self {
-        let mut terms = Vec::with_capacity(known.len() * 4);
-        for (i, user) in known.iter().enumerate() {
-            let i = i as u32;
-            if let Some(name) = &user.name {
-                terms.push((name.to_lowercase(), i));
-            }
-            if let Some(email) = user.email_address.as_deref().filter(|e| !e.is_empty()) {
-                terms.push((email.to_lowercase(), i));
-            }
-            for word in user
-                .display_name
-                .as_deref()
-                .unwrap_or_default()
-                .split_whitespace()
-            {
-                terms.push((word.to_lowercase(), i));
-            }
+impl Terms {
+    fn add(&mut self, user: &User) {
+        let i = self.accounts;
+        self.accounts += 1;
+        if let Some(name) = user.name.as_deref().filter(|n| !n.is_empty()) {
+            self.terms.push((name.to_lowercase(), i));
         }
-        terms.sort_unstable();
-        Self { terms }
+        if let Some(email) = user.email_address.as_deref().filter(|e| !e.is_empty()) {
+            self.terms.push((email.to_lowercase(), i));
+        }
+        for word in user
+            .display_name
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            self.terms.push((word.to_lowercase(), i));
+        }
+    }
+
+    fn sort(&mut self) {
+        self.terms.sort_unstable();
+    }
+
+    fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a (String, u32)> {
+        let start = self.terms.partition_point(|(t, _)| t.as_str() < prefix);
+        self.terms[start..]
+            .iter()
+            .take_while(move |(t, _)| t.starts_with(prefix))
     }
 
     /// Distinct known accounts matching `prefix`.
     fn count(&self, prefix: &str) -> usize {
-        let start = self.terms.partition_point(|(t, _)| t.as_str() < prefix);
-        let mut ids: Vec<u32> = self.terms[start..]
-            .iter()
-            .take_while(|(t, _)| t.starts_with(prefix))
-            .map(|(_, i)| *i)
-            .collect();
+        let mut ids: Vec<u32> = self.starting_with(prefix).map(|(_, i)| *i).collect();
         ids.sort_unstable();
         ids.dedup();
         ids.len()
+    }
+
+    /// The characters that follow `prefix` in known terms.
+    fn followers(&self, prefix: &str) -> BTreeSet<char> {
+        self.starting_with(prefix)
+            .filter_map(|(t, _)| t[prefix.len()..].chars().next())
+            .collect()
+    }
+
+    /// The first characters of known terms.
+    fn firsts(&self) -> BTreeSet<char> {
+        self.terms
+            .iter()
+            .filter_map(|(t, _)| t.chars().next())
+            .collect()
+    }
+}
+
+/// The characters real directories put after `c`: the same class.
+fn class_of(c: char) -> &'static str {
+    if c.is_ascii_digit() {
+        "0123456789"
+    } else if c.is_ascii_alphabetic() {
+        "abcdefghijklmnopqrstuvwxyz._-"
+    } else {
+        ""
     }
 }
 
@@ -105,64 +133,57 @@ pub struct UserSearchSweep<'a> {
     api: &'a JiraClient,
     cap: u32,
     parallelism: usize,
+    pages_past_cap: Option<bool>,
 }
 
 impl<'a> UserSearchSweep<'a> {
-    /// A sweep whose queries return at most `cap` users (1,000 on 8.x/9.x, 100 on 10.x).
+    /// A sweep whose queries return at most `cap` users (1,000 on 8.x/9.x, 100 on 10.x+).
     pub fn new(api: &'a JiraClient, cap: u32, parallelism: usize) -> Self {
         Self {
             api,
             cap: cap.max(2),
             parallelism: parallelism.max(1),
+            pages_past_cap: None,
         }
     }
 
-    /// Runs the sweep; `known` are accounts already seen (group members, role actors).
+    /// What is already known of `startAt` past the cap (from the wildcard's read, or the
+    /// version's documentation); `None` lets the first capped prefix tell.
+    pub fn pages_past_cap(mut self, known: Option<bool>) -> Self {
+        self.pages_past_cap = known;
+        self
+    }
+
+    /// Runs the sweep; `known` are accounts already seen (group members, the wildcard's
+    /// answer).
     pub async fn run(&self, known: &[User]) -> Result<SweepOutcome, Error> {
-        let predictor = Predictor::new(known);
-        let mut alphabet: BTreeSet<char> = BASE_ALPHABET.chars().collect();
+        let mut terms = Terms::default();
         for user in known {
-            alphabet.extend(
-                user.name
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_lowercase()
-                    .chars(),
-            );
+            terms.add(user);
         }
-        alphabet.retain(|c| !c.is_whitespace());
-        let alphabet: Vec<char> = alphabet.into_iter().collect();
+        terms.sort();
+        let mut roots = terms.firsts();
+        roots.extend(class_of('a').chars().filter(char::is_ascii_alphabetic));
+        roots.extend(class_of('0').chars());
+        roots.retain(|c| !c.is_whitespace());
 
         let mut found: HashMap<String, User> = HashMap::new();
         let mut outcome = SweepOutcome {
-            alphabet: alphabet.iter().collect(),
+            roots: roots.iter().collect(),
+            pages_past_cap: self.pages_past_cap,
             ..SweepOutcome::default()
         };
-        let mut frontier: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
-        // Predicted-full prefixes are split without a query; keep a margin for unknown users.
-        let predicted_full = (self.cap as usize) * 9 / 10;
         let cap = self.cap;
-        let add = |users: Vec<User>, found: &mut HashMap<String, User>| {
-            for user in users {
-                if let Some(key) = user.key.clone().or_else(|| user.name.clone()) {
-                    found.entry(key).or_insert(user);
-                }
-            }
-        };
+        let predicted_full = (cap as usize) * 9 / 10;
+        let mut frontier: Vec<String> = roots.iter().map(|c| c.to_string()).collect();
         while !frontier.is_empty() {
-            let mut to_query = Vec::new();
-            let mut split = Vec::new();
-            for prefix in frontier.drain(..) {
-                let cannot_page = outcome.pages_past_cap == Some(false);
-                if cannot_page
-                    && predictor.count(&prefix) >= predicted_full
-                    && prefix.chars().count() < MAX_PREFIX_CHARS
-                {
-                    split.push(prefix);
-                } else {
-                    to_query.push(prefix);
-                }
-            }
+            let cannot_page = outcome.pages_past_cap == Some(false);
+            let (split_unasked, to_query): (Vec<String>, Vec<String>) =
+                frontier.drain(..).partition(|p| {
+                    cannot_page
+                        && p.chars().count() < MAX_PREFIX_CHARS
+                        && terms.count(p) >= predicted_full
+                });
             let answers: Vec<(String, Vec<User>)> = futures::stream::iter(to_query)
                 .map(|prefix| async move {
                     let users = self.api.user_search(&prefix, 0, cap).await?;
@@ -173,44 +194,49 @@ impl<'a> UserSearchSweep<'a> {
                 .await?;
             outcome.searches += answers.len() as u64;
             let mut capped = Vec::new();
+            let mut round = Vec::new();
+            let mut new_users = Vec::new();
             for (prefix, users) in answers {
-                if looks_capped(users.len(), cap) {
-                    capped.push((prefix, users.len() as u64));
+                let n = users.len() as u64;
+                if n >= u64::from(cap) {
+                    capped.push((prefix, n));
+                } else if n > 0 && users.len().is_multiple_of(ROUND) {
+                    round.push((prefix, n));
                 }
-                add(users, &mut found);
+                new_users.extend(users);
             }
-            if outcome.pages_past_cap.is_none() {
-                // The first prefix at the full cap tells whether `startAt` pages past it.
-                if let Some(i) = capped.iter().position(|(_, n)| *n >= u64::from(cap)) {
-                    let (prefix, received) = capped.remove(i);
-                    let (users, requests) = self.page_rest(&prefix, received).await?;
-                    outcome.searches += requests;
-                    outcome.pages_past_cap = Some(!users.is_empty());
-                    if users.is_empty() {
-                        capped.push((prefix, received));
-                    }
-                    add(users, &mut found);
+            // A round answer: one more page tells a lower clamp (which pages on) from an exact
+            // count.
+            let rests = self.page_rests(round).await?;
+            for (_, users, requests) in rests {
+                outcome.searches += requests;
+                new_users.extend(users);
+            }
+            if outcome.pages_past_cap.is_none()
+                && let Some((prefix, n)) = capped.first().cloned()
+            {
+                // The first prefix at the cap tells whether `startAt` pages past it.
+                let (_, users, requests) = self.page_rest(prefix, n).await?;
+                outcome.searches += requests;
+                outcome.pages_past_cap = Some(!users.is_empty());
+                if !users.is_empty() {
+                    capped.remove(0);
                 }
+                new_users.extend(users);
             }
+            let mut split = split_unasked;
             if outcome.pages_past_cap == Some(true) {
-                // Page each capped prefix to its end instead of splitting it.
-                let rests: Vec<(Vec<User>, u64)> = futures::stream::iter(capped.drain(..))
-                    .map(
-                        |(prefix, received)| async move { self.page_rest(&prefix, received).await },
-                    )
-                    .buffer_unordered(self.parallelism)
-                    .try_collect()
-                    .await?;
-                for (users, requests) in rests {
+                for (_, users, requests) in self.page_rests(capped).await? {
                     outcome.searches += requests;
-                    add(users, &mut found);
+                    new_users.extend(users);
                 }
-            }
-            for (prefix, _) in capped {
-                if prefix.chars().count() >= MAX_PREFIX_CHARS {
-                    outcome.unresolved.push(prefix);
-                } else {
-                    split.push(prefix);
+            } else {
+                for (prefix, _) in capped {
+                    if prefix.chars().count() >= MAX_PREFIX_CHARS {
+                        outcome.unresolved.push(prefix);
+                    } else {
+                        split.push(prefix);
+                    }
                 }
             }
             // The username equal to a split prefix matches none of its children.
@@ -220,38 +246,70 @@ impl<'a> UserSearchSweep<'a> {
                 .try_collect()
                 .await?;
             outcome.lookups += lookups.len() as u64;
-            add(lookups.into_iter().flatten().collect(), &mut found);
+            new_users.extend(lookups.into_iter().flatten());
+            for user in new_users {
+                if let Some(key) = key_of(&user)
+                    && !found.contains_key(&key)
+                {
+                    terms.add(&user);
+                    found.insert(key, user);
+                }
+            }
+            terms.sort();
+            outcome.splits += split.len() as u64;
             for prefix in split {
-                frontier.extend(alphabet.iter().map(|c| format!("{prefix}{c}")));
+                let last = prefix.chars().last().unwrap_or('a');
+                let mut children = terms.followers(&prefix);
+                children.extend(class_of(last).chars());
+                children.retain(|c| !c.is_whitespace());
+                frontier.extend(children.into_iter().map(|c| format!("{prefix}{c}")));
             }
         }
         outcome.users = found.into_values().collect();
         Ok(outcome)
     }
-}
 
-impl UserSearchSweep<'_> {
-    /// The pages of `prefix` after the first `received` matches, to a short page. Returns the
-    /// users and the requests made.
-    async fn page_rest(&self, prefix: &str, received: u64) -> Result<(Vec<User>, u64), Error> {
+    /// [`Self::page_rest`] for each (prefix, received), concurrently.
+    async fn page_rests(
+        &self,
+        prefixes: Vec<(String, u64)>,
+    ) -> Result<Vec<(String, Vec<User>, u64)>, Error> {
+        futures::stream::iter(prefixes)
+            .map(|(prefix, received)| self.page_rest(prefix, received))
+            .buffer_unordered(self.parallelism)
+            .try_collect()
+            .await
+    }
+
+    /// The pages of `prefix` after its first `received` matches, to an empty page or a short
+    /// one of a size that is not round. Returns the users and the requests made.
+    async fn page_rest(
+        &self,
+        prefix: String,
+        received: u64,
+    ) -> Result<(String, Vec<User>, u64), Error> {
         let (mut users, mut requests, mut start) = (Vec::new(), 0u64, received);
+        let mut seen = std::collections::HashSet::new();
         loop {
-            let page = self.api.user_search(prefix, start, self.cap).await?;
+            let page = self.api.user_search(&prefix, start, self.cap).await?;
             requests += 1;
             let len = page.len() as u64;
-            users.extend(page);
-            if len < u64::from(self.cap) {
-                return Ok((users, requests));
+            let before = seen.len();
+            for user in page {
+                if let Some(key) = key_of(&user)
+                    && seen.insert(key)
+                {
+                    users.push(user);
+                }
+            }
+            // A page of nothing new: a server that ignores `startAt` (never loop on it).
+            let stuck = seen.len() == before;
+            if stuck || (len < u64::from(self.cap) && !len.is_multiple_of(ROUND as u64)) {
+                return Ok((prefix, users, requests));
             }
             start += len;
         }
     }
-}
-
-/// Whether an answer of `len` users may have been cut: at the cap asked for, or a round hundred
-/// (a server that clamps lower than its version documents must not pass for complete).
-fn looks_capped(len: usize, cap: u32) -> bool {
-    len >= cap as usize || (len >= 100 && len.is_multiple_of(100))
 }
 
 #[cfg(test)]
@@ -269,29 +327,42 @@ mod tests {
         }
     }
 
-    #[test]
-    fn round_answers_count_as_capped() {
-        assert!(looks_capped(1000, 1000));
-        assert!(looks_capped(100, 1000));
-        assert!(!looks_capped(999, 1000));
-        assert!(!looks_capped(99, 100));
-        assert!(looks_capped(100, 100));
+    fn terms(users: &[User]) -> Terms {
+        let mut t = Terms::default();
+        for u in users {
+            t.add(u);
+        }
+        t.sort();
+        t
     }
 
     #[test]
-    fn the_predictor_counts_distinct_accounts_over_all_fields() {
-        let p = Predictor::new(&[
+    fn terms_count_distinct_accounts_over_all_fields() {
+        let t = terms(&[
             user("alice", Some("alice@example.com"), "Alice Smith"),
             user("bob", Some("b.smith@example.com"), "Bob Smith"),
             user("carol", None, "Carol Alison"),
         ]);
         assert_eq!(
-            p.count("ali"),
+            t.count("ali"),
             2,
             "alice (three fields, once) and carol's surname"
         );
-        assert_eq!(p.count("smith"), 2);
-        assert_eq!(p.count("b"), 1);
-        assert_eq!(p.count("z"), 0);
+        assert_eq!(t.count("smith"), 2);
+        assert_eq!(t.count("b"), 1);
+        assert_eq!(t.count("z"), 0);
+    }
+
+    #[test]
+    fn children_follow_known_names_in_any_script() {
+        let t = terms(&[
+            user("100231", None, "Émile Ørsted"),
+            user("100299", None, "李 小龙"),
+            user("ørjan", None, "Ørjan Å"),
+        ]);
+        assert_eq!(t.followers("1002"), BTreeSet::from(['3', '9']));
+        assert_eq!(t.followers("ø"), BTreeSet::from(['r']));
+        assert!(t.firsts().contains(&'李'));
+        assert!(t.firsts().contains(&'é'));
     }
 }

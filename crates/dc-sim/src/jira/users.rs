@@ -10,8 +10,11 @@ use crate::server::{Call, Ctx, Reply};
 /// `GET /rest/api/2/user/search` (§3.2).
 ///
 /// * `username` is required (400 without it). A blank one matches nobody: Jira's
-///   user-picker search does not treat an empty query as a wildcard (§3.2 [UNCERTAIN]);
-///   `.` is the de-facto wildcard, and it misses users with no dot anywhere ([`Index::search`]).
+///   user-picker search does not treat an empty query as a wildcard (§3.2 [UNCERTAIN]).
+///   `.` matches every user by default, as Atlassian's DC App Performance Toolkit documents
+///   (`jira_clients.py get_users`: `"." - search for all users`; JRASERVER-65089 reproduces
+///   the cap with it); the dataset setting `dot_query: dot-only` plays PipesHub's reading
+///   instead (only users with a dot somewhere, [`Index::search`]).
 /// * Inactive users only with `includeInactive=true`; active ones unless `includeActive=false`.
 /// * The caps are silent (§3.2, §8.1): 8.x clamps `maxResults` to 1000 and only the first
 ///   1000 matches are reachable at any `startAt` (JRASERVER-65089/-70269; whether its fix
@@ -50,7 +53,7 @@ pub(super) fn search(ctx: &Ctx<'_>, call: &Call<'_>, ep: &str) -> Answer {
     let max = wanted.min(page_cap);
     let matches: Vec<u32> = ctx
         .index
-        .search(query)
+        .search(query, ctx.data.settings.dot_query)
         .into_iter()
         .filter(|&u| {
             if ctx.data.users[u as usize].active {
