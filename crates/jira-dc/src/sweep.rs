@@ -18,10 +18,11 @@
 //! - on a server that cannot page past the cap, a prefix that the known accounts already fill to
 //!   nine tenths of the cap is split without being asked.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use atlassian_core::Error;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 use crate::api::JiraClient;
 use crate::model::User;
@@ -57,7 +58,7 @@ pub struct SweepOutcome {
 #[derive(Debug, Default)]
 struct Terms {
     /// (term, account number): usernames, e-mails, display-name words.
-    terms: Vec<(String, u32)>,
+    terms: BTreeSet<(String, u32)>,
     accounts: u32,
 }
 
@@ -66,10 +67,10 @@ impl Terms {
         let i = self.accounts;
         self.accounts += 1;
         if let Some(name) = user.name.as_deref().filter(|n| !n.is_empty()) {
-            self.terms.push((name.to_lowercase(), i));
+            self.terms.insert((name.to_lowercase(), i));
         }
         if let Some(email) = user.email_address.as_deref().filter(|e| !e.is_empty()) {
-            self.terms.push((email.to_lowercase(), i));
+            self.terms.insert((email.to_lowercase(), i));
         }
         for word in user
             .display_name
@@ -77,18 +78,13 @@ impl Terms {
             .unwrap_or_default()
             .split_whitespace()
         {
-            self.terms.push((word.to_lowercase(), i));
+            self.terms.insert((word.to_lowercase(), i));
         }
     }
 
-    fn sort(&mut self) {
-        self.terms.sort_unstable();
-    }
-
     fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a (String, u32)> {
-        let start = self.terms.partition_point(|(t, _)| t.as_str() < prefix);
-        self.terms[start..]
-            .iter()
+        self.terms
+            .range((prefix.to_owned(), 0)..)
             .take_while(move |(t, _)| t.starts_with(prefix))
     }
 
@@ -127,6 +123,22 @@ fn class_of(c: char) -> &'static str {
     }
 }
 
+/// One request of the sweep.
+#[derive(Clone, Debug)]
+enum Step {
+    /// The first page of a prefix.
+    Query(String),
+    /// The page of a prefix from `start` on; `probe`: the first look past the cap, which tells
+    /// whether the server pages past it.
+    Page {
+        prefix: String,
+        start: u64,
+        probe: bool,
+    },
+    /// The account whose username is the prefix (no child of a split prefix matches it).
+    Lookup(String),
+}
+
 /// The sweep.
 #[derive(Debug)]
 pub struct UserSearchSweep<'a> {
@@ -134,6 +146,92 @@ pub struct UserSearchSweep<'a> {
     cap: u32,
     parallelism: usize,
     pages_past_cap: Option<bool>,
+}
+
+/// The sweep's state between answers.
+struct State {
+    terms: Terms,
+    found: HashMap<String, User>,
+    outcome: SweepOutcome,
+    queue: VecDeque<Step>,
+    /// Capped prefixes waiting for the probe to tell whether to page or split them.
+    parked: Vec<(String, u64)>,
+    cap: u32,
+}
+
+impl State {
+    /// Adds users; returns how many were new.
+    fn add(&mut self, users: Vec<User>) -> usize {
+        let mut new = 0;
+        for user in users {
+            if let Some(key) = key_of(&user)
+                && !self.found.contains_key(&key)
+            {
+                self.terms.add(&user);
+                self.found.insert(key, user);
+                new += 1;
+            }
+        }
+        new
+    }
+
+    /// Queues the first page of `prefix`, or splits it unasked where the accounts already
+    /// known fill it (a server that cannot page past the cap).
+    fn query(&mut self, prefix: String) {
+        let predicted_full = (self.cap as usize) * 9 / 10;
+        if self.outcome.pages_past_cap == Some(false)
+            && prefix.chars().count() < MAX_PREFIX_CHARS
+            && self.terms.count(&prefix) >= predicted_full
+        {
+            self.split(prefix);
+        } else {
+            self.queue.push_back(Step::Query(prefix));
+        }
+    }
+
+    /// A prefix at the cap on a server that cannot page past it: its children and the
+    /// username equal to it.
+    fn split(&mut self, prefix: String) {
+        if prefix.chars().count() >= MAX_PREFIX_CHARS {
+            self.outcome.unresolved.push(prefix);
+            return;
+        }
+        self.outcome.splits += 1;
+        let last = prefix.chars().last().unwrap_or('a');
+        let mut children = self.terms.followers(&prefix);
+        children.extend(class_of(last).chars());
+        children.retain(|c| !c.is_whitespace());
+        self.queue.push_back(Step::Lookup(prefix.clone()));
+        for c in children {
+            self.query(format!("{prefix}{c}"));
+        }
+    }
+
+    /// A prefix whose answer stopped at `received` because of the cap.
+    fn capped(&mut self, prefix: String, received: u64) {
+        match self.outcome.pages_past_cap {
+            Some(true) => self.queue.push_back(Step::Page {
+                prefix,
+                start: received,
+                probe: false,
+            }),
+            Some(false) => self.split(prefix),
+            None if self.parked.is_empty() => {
+                self.parked.push((prefix.clone(), received));
+                self.queue.push_front(Step::Page {
+                    prefix,
+                    start: received,
+                    probe: true,
+                });
+            }
+            None => self.parked.push((prefix, received)),
+        }
+    }
+
+    /// Whether a page of `len` may have more after it: full, or of a round size.
+    fn more_after(&self, len: usize) -> bool {
+        len >= self.cap as usize || (len > 0 && len.is_multiple_of(ROUND))
+    }
 }
 
 impl<'a> UserSearchSweep<'a> {
@@ -155,160 +253,111 @@ impl<'a> UserSearchSweep<'a> {
     }
 
     /// Runs the sweep; `known` are accounts already seen (group members, the wildcard's
-    /// answer).
+    /// answer). Requests run `parallelism` at a time, each answer queueing what it calls for,
+    /// so no round waits for its slowest request.
     pub async fn run(&self, known: &[User]) -> Result<SweepOutcome, Error> {
         let mut terms = Terms::default();
         for user in known {
             terms.add(user);
         }
-        terms.sort();
         let mut roots = terms.firsts();
         roots.extend(class_of('a').chars().filter(char::is_ascii_alphabetic));
         roots.extend(class_of('0').chars());
         roots.retain(|c| !c.is_whitespace());
-
-        let mut found: HashMap<String, User> = HashMap::new();
-        let mut outcome = SweepOutcome {
-            roots: roots.iter().collect(),
-            pages_past_cap: self.pages_past_cap,
-            ..SweepOutcome::default()
+        let mut state = State {
+            terms,
+            found: HashMap::new(),
+            outcome: SweepOutcome {
+                roots: roots.iter().collect(),
+                pages_past_cap: self.pages_past_cap,
+                ..SweepOutcome::default()
+            },
+            queue: VecDeque::new(),
+            parked: Vec::new(),
+            cap: self.cap,
         };
-        let cap = self.cap;
-        let predicted_full = (cap as usize) * 9 / 10;
-        let mut frontier: Vec<String> = roots.iter().map(|c| c.to_string()).collect();
-        while !frontier.is_empty() {
-            let cannot_page = outcome.pages_past_cap == Some(false);
-            let (split_unasked, to_query): (Vec<String>, Vec<String>) =
-                frontier.drain(..).partition(|p| {
-                    cannot_page
-                        && p.chars().count() < MAX_PREFIX_CHARS
-                        && terms.count(p) >= predicted_full
-                });
-            let answers: Vec<(String, Vec<User>)> = futures::stream::iter(to_query)
-                .map(|prefix| async move {
-                    let users = self.api.user_search(&prefix, 0, cap).await?;
-                    Ok::<_, Error>((prefix, users))
-                })
-                .buffer_unordered(self.parallelism)
-                .try_collect()
-                .await?;
-            outcome.searches += answers.len() as u64;
-            let mut capped = Vec::new();
-            let mut round = Vec::new();
-            let mut new_users = Vec::new();
-            for (prefix, users) in answers {
-                let n = users.len() as u64;
-                if n >= u64::from(cap) {
-                    capped.push((prefix, n));
-                } else if n > 0 && users.len().is_multiple_of(ROUND) {
-                    round.push((prefix, n));
-                }
-                new_users.extend(users);
-            }
-            // A round answer: one more page tells a lower clamp (which pages on) from an exact
-            // count.
-            let rests = self.page_rests(round).await?;
-            for (_, users, requests) in rests {
-                outcome.searches += requests;
-                new_users.extend(users);
-            }
-            if outcome.pages_past_cap.is_none()
-                && let Some((prefix, n)) = capped.first().cloned()
+        for c in roots {
+            state.query(c.to_string());
+        }
+        let mut running = FuturesUnordered::new();
+        loop {
+            while running.len() < self.parallelism
+                && let Some(step) = state.queue.pop_front()
             {
-                // The first prefix at the cap tells whether `startAt` pages past it.
-                let (_, users, requests) = self.page_rest(prefix, n).await?;
-                outcome.searches += requests;
-                outcome.pages_past_cap = Some(!users.is_empty());
-                if !users.is_empty() {
-                    capped.remove(0);
-                }
-                new_users.extend(users);
+                running.push(self.ask(step));
             }
-            let mut split = split_unasked;
-            if outcome.pages_past_cap == Some(true) {
-                for (_, users, requests) in self.page_rests(capped).await? {
-                    outcome.searches += requests;
-                    new_users.extend(users);
-                }
-            } else {
-                for (prefix, _) in capped {
-                    if prefix.chars().count() >= MAX_PREFIX_CHARS {
-                        outcome.unresolved.push(prefix);
-                    } else {
-                        split.push(prefix);
+            let Some(answer) = running.next().await else {
+                break;
+            };
+            let (step, users) = answer?;
+            let len = users.len();
+            match step {
+                Step::Query(prefix) => {
+                    state.outcome.searches += 1;
+                    state.add(users);
+                    if len >= self.cap as usize {
+                        state.capped(prefix, len as u64);
+                    } else if state.more_after(len) {
+                        // A round answer: one more page tells a lower clamp (which pages
+                        // on) from an exact count.
+                        state.queue.push_back(Step::Page {
+                            prefix,
+                            start: len as u64,
+                            probe: false,
+                        });
                     }
                 }
-            }
-            // The username equal to a split prefix matches none of its children.
-            let lookups: Vec<Option<User>> = futures::stream::iter(split.iter().cloned())
-                .map(|prefix| async move { self.api.user_by_username(&prefix).await })
-                .buffer_unordered(self.parallelism)
-                .try_collect()
-                .await?;
-            outcome.lookups += lookups.len() as u64;
-            new_users.extend(lookups.into_iter().flatten());
-            for user in new_users {
-                if let Some(key) = key_of(&user)
-                    && !found.contains_key(&key)
-                {
-                    terms.add(&user);
-                    found.insert(key, user);
+                Step::Page {
+                    prefix,
+                    start,
+                    probe,
+                } => {
+                    state.outcome.searches += 1;
+                    let new = state.add(users);
+                    if probe {
+                        state.outcome.pages_past_cap = Some(new > 0);
+                        for (parked, received) in std::mem::take(&mut state.parked) {
+                            if parked == prefix && new > 0 {
+                                continue;
+                            }
+                            state.capped(parked, received);
+                        }
+                    }
+                    // A page of nothing new: a server that ignores `startAt` (never loop).
+                    if new > 0 && state.more_after(len) {
+                        state.queue.push_back(Step::Page {
+                            prefix,
+                            start: start + len as u64,
+                            probe: false,
+                        });
+                    }
+                }
+                Step::Lookup(_) => {
+                    state.outcome.lookups += 1;
+                    state.add(users);
                 }
             }
-            terms.sort();
-            outcome.splits += split.len() as u64;
-            for prefix in split {
-                let last = prefix.chars().last().unwrap_or('a');
-                let mut children = terms.followers(&prefix);
-                children.extend(class_of(last).chars());
-                children.retain(|c| !c.is_whitespace());
-                frontier.extend(children.into_iter().map(|c| format!("{prefix}{c}")));
-            }
         }
-        outcome.users = found.into_values().collect();
+        let mut outcome = state.outcome;
+        outcome.users = state.found.into_values().collect();
         Ok(outcome)
     }
 
-    /// [`Self::page_rest`] for each (prefix, received), concurrently.
-    async fn page_rests(
-        &self,
-        prefixes: Vec<(String, u64)>,
-    ) -> Result<Vec<(String, Vec<User>, u64)>, Error> {
-        futures::stream::iter(prefixes)
-            .map(|(prefix, received)| self.page_rest(prefix, received))
-            .buffer_unordered(self.parallelism)
-            .try_collect()
-            .await
-    }
-
-    /// The pages of `prefix` after its first `received` matches, to an empty page or a short
-    /// one of a size that is not round. Returns the users and the requests made.
-    async fn page_rest(
-        &self,
-        prefix: String,
-        received: u64,
-    ) -> Result<(String, Vec<User>, u64), Error> {
-        let (mut users, mut requests, mut start) = (Vec::new(), 0u64, received);
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            let page = self.api.user_search(&prefix, start, self.cap).await?;
-            requests += 1;
-            let len = page.len() as u64;
-            let before = seen.len();
-            for user in page {
-                if let Some(key) = key_of(&user)
-                    && seen.insert(key)
-                {
-                    users.push(user);
-                }
+    /// One request.
+    async fn ask(&self, step: Step) -> Result<(Step, Vec<User>), Error> {
+        let users = match &step {
+            Step::Query(prefix) => self.api.user_search(prefix, 0, self.cap).await?,
+            Step::Page { prefix, start, .. } => {
+                self.api.user_search(prefix, *start, self.cap).await?
             }
-            // A page of nothing new: a server that ignores `startAt` (never loop on it).
-            let stuck = seen.len() == before;
-            if stuck || (len < u64::from(self.cap) && !len.is_multiple_of(ROUND as u64)) {
-                return Ok((prefix, users, requests));
-            }
-            start += len;
-        }
+            Step::Lookup(username) => self
+                .api
+                .user_by_username(username)
+                .await?
+                .into_iter()
+                .collect(),
+        };
+        Ok((step, users))
     }
 }
 
@@ -332,7 +381,6 @@ mod tests {
         for u in users {
             t.add(u);
         }
-        t.sort();
         t
     }
 
