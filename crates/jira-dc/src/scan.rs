@@ -74,13 +74,20 @@ const NEEDS_BROWSE: &str = "grant the Browse Users global permission to the serv
 impl<'a> Scanner<'a> {
     async fn start(api: &'a JiraClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
-        let info = api.server_info().await?;
-        let manifest = fetch_manifest(client).await.unwrap_or_else(|e| {
+        // Four independent questions: one round trip, not four.
+        let (info, manifest, me, permissions) = futures::join!(
+            api.server_info(),
+            fetch_manifest(client),
+            api.myself(),
+            api.my_permissions()
+        );
+        let info = info?;
+        let manifest = manifest.unwrap_or_else(|e| {
             tracing::debug!("no applinks manifest: {e}");
             None
         });
-        let me = api.myself().await?;
-        let permissions = api.my_permissions().await.unwrap_or_else(|e| {
+        let me = me?;
+        let permissions = permissions.unwrap_or_else(|e| {
             tracing::warn!("cannot read the token's permissions ({e}); assuming all");
             MyPermissions::default()
         });
@@ -167,10 +174,18 @@ impl<'a> Scanner<'a> {
         let groups = self.groups().await?;
         self.memberships(&groups).await?;
         self.accounts().await?;
-        let projects = self.projects().await?;
-        self.applications().await?;
-        self.roles(&projects).await?;
-        self.permission_schemes(&projects).await?;
+        // The four instance-wide listings are independent: one round trip.
+        let api = self.api;
+        let (projects, applications, roles, schemes) = futures::join!(
+            api.projects(),
+            api.application_roles(),
+            api.roles(),
+            api.permission_schemes()
+        );
+        let projects = self.projects(projects?)?;
+        self.applications(applications)?;
+        self.roles(&projects, roles).await?;
+        self.permission_schemes(&projects, schemes).await?;
         let accounts = self.accounts_coverage().await?;
         self.builder.coverage(accounts);
         let now = jiff::Timestamp::now();
@@ -531,9 +546,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    async fn projects(&mut self) -> Result<Vec<String>, Error> {
+    fn projects(&mut self, projects: Vec<crate::model::Project>) -> Result<Vec<String>, Error> {
         self.progress("projects", 0, None);
-        let projects = self.api.projects().await?;
         let keys: Vec<String> = projects.iter().map(|p| p.key.clone()).collect();
         for project in projects {
             self.builder.resource(
@@ -546,11 +560,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// Application roles: resources `application:<key>`, and `use` grants to their groups.
-    async fn applications(&mut self) -> Result<(), Error> {
+    fn applications(
+        &mut self,
+        applications: Result<Vec<crate::model::ApplicationRole>, Error>,
+    ) -> Result<(), Error> {
         let project_detail = (!self.is_admin()).then(|| {
             format!("only the projects the token's owner can browse are listed; {NEEDS_ADMIN}")
         });
-        match self.api.application_roles().await {
+        match applications {
             Ok(roles) => {
                 for role in roles {
                     let resource = ResourceRef::Application(role.key.clone());
@@ -599,8 +616,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// Every project × every global role: the role's actors in that project.
-    async fn roles(&mut self, projects: &[String]) -> Result<(), Error> {
-        let roles = match self.api.roles().await {
+    async fn roles(
+        &mut self,
+        projects: &[String],
+        roles: Result<Vec<crate::model::GlobalRole>, Error>,
+    ) -> Result<(), Error> {
+        let roles = match roles {
             Ok(roles) => roles,
             Err(e) if e.is_forbidden() || e.is_unauthorized() => {
                 self.builder.coverage(Coverage::incomplete(
@@ -726,8 +747,12 @@ impl<'a> Scanner<'a> {
 
     /// Permission schemes: every scheme with its grants in one call, then each project's
     /// scheme id.
-    async fn permission_schemes(&mut self, projects: &[String]) -> Result<(), Error> {
-        let schemes = match self.api.permission_schemes().await {
+    async fn permission_schemes(
+        &mut self,
+        projects: &[String],
+        schemes: Result<crate::model::PermissionSchemes, Error>,
+    ) -> Result<(), Error> {
+        let schemes = match schemes {
             Ok(s) => s,
             Err(e) if e.is_forbidden() || e.is_unauthorized() => {
                 self.builder.coverage(Coverage::incomplete(
