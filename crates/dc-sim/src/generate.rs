@@ -5,6 +5,12 @@
 //! and non-ASCII; nested groups (Jira); archived projects; a deleted user still in a role; every
 //! permission-scheme holder type; personal and archived spaces; anonymous space access.
 //!
+//! The `employees-*` scales add what large companies have: thousands of consecutive
+//! employee-number usernames (`100000`, `100001`, …: every prefix of a few digits matches
+//! thousands of accounts, so a capped user search has to split them), and a few accounts that
+//! only a complete user sweep can find (inactive, in no group and no role, hidden e-mail,
+//! username and display name beginning with a letter outside `a`–`z`: `Ørjan`, `Ψ`, `李`).
+//!
 //! The same (product, scale, seed) always gives the same dataset.
 
 use crate::dataset::{
@@ -16,8 +22,14 @@ use crate::dataset::{
 /// How big a generated instance is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
-    /// Users (at least 10).
+    /// Users (at least 10), all kinds included.
     pub users: u32,
+    /// Of `users`: accounts whose username is an employee number, consecutive from
+    /// [`FIRST_EMPLOYEE_NUMBER`].
+    pub employees: u32,
+    /// Of `users`: accounts only a complete user sweep finds (see [`NON_LATIN`]; at most its
+    /// length).
+    pub non_latin: u32,
     /// Groups, the well-known ones included.
     pub groups: u32,
     /// Direct memberships to aim for (the result is close, not exact).
@@ -32,6 +44,8 @@ impl Scale {
     /// 2,500 users: enough that Jira's user-search caps and Confluence's page caps bite.
     pub const SMALL: Self = Self {
         users: 2_500,
+        employees: 0,
+        non_latin: 0,
         groups: 120,
         memberships: 15_000,
         projects: 40,
@@ -41,6 +55,8 @@ impl Scale {
     /// 800 projects.
     pub const MEDIUM: Self = Self {
         users: 50_000,
+        employees: 0,
+        non_latin: 0,
         groups: 3_000,
         memberships: 400_000,
         projects: 800,
@@ -49,6 +65,8 @@ impl Scale {
     /// The largest: 200,000 users, 20,000 groups, 2,000,000 memberships, 5,000 projects.
     pub const LARGE: Self = Self {
         users: 200_000,
+        employees: 0,
+        non_latin: 0,
         groups: 20_000,
         memberships: 2_000_000,
         projects: 5_000,
@@ -57,23 +75,79 @@ impl Scale {
     /// A few dozen of everything, for quick tests.
     pub const TINY: Self = Self {
         users: 60,
+        employees: 0,
+        non_latin: 0,
         groups: 14,
         memberships: 200,
         projects: 5,
         spaces: 5,
     };
 
-    /// `tiny`, `small`, `medium`, `large`.
+    /// 5,012 users, 4,500 of them with consecutive employee-number usernames (100000 to
+    /// 104499), and the accounts only a complete sweep finds; 60 groups, 40 projects. Where the
+    /// user search stops at 1,000 results (Jira 8.20), the three-digit prefixes `100` … `103`
+    /// each reach the cap.
+    pub const EMPLOYEES_5K: Self = Self {
+        users: 5_012,
+        employees: 4_500,
+        non_latin: NON_LATIN.len() as u32,
+        groups: 60,
+        memberships: 20_000,
+        projects: 40,
+        spaces: 30,
+    };
+    /// [`Self::MEDIUM`]'s sizes (50,000 users, 3,000 groups, 400,000 memberships, 800
+    /// projects), with 30,000 consecutive employee-number usernames (100000 to 129999) and the
+    /// accounts only a complete sweep finds.
+    pub const EMPLOYEES_50K: Self = Self {
+        users: 50_000,
+        employees: 30_000,
+        non_latin: NON_LATIN.len() as u32,
+        ..Self::MEDIUM
+    };
+
+    /// The names [`Self::named`] knows.
+    pub const NAMES: [&str; 6] = [
+        "tiny",
+        "small",
+        "medium",
+        "large",
+        "employees-5k",
+        "employees-50k",
+    ];
+
+    /// `tiny`, `small`, `medium`, `large`, `employees-5k`, `employees-50k`.
     pub fn named(name: &str) -> Option<Self> {
         Some(match name {
             "tiny" => Self::TINY,
             "small" => Self::SMALL,
             "medium" => Self::MEDIUM,
             "large" => Self::LARGE,
+            "employees-5k" => Self::EMPLOYEES_5K,
+            "employees-50k" => Self::EMPLOYEES_50K,
             _ => return None,
         })
     }
+
+    /// Users that groups, roles, project leads and space permissions are drawn from: all but
+    /// the accounts only a sweep may find (they come last).
+    fn reachable(self, users: u32) -> u32 {
+        users - self.non_latin.min(NON_LATIN.len() as u32)
+    }
 }
+
+/// The first employee number (six digits, as many companies' HR systems issue them).
+pub const FIRST_EMPLOYEE_NUMBER: u32 = 100_000;
+
+/// Accounts the earlier tools missed: username and display name beginning with a letter outside
+/// `a`–`z`, no dot anywhere, hidden e-mail, in no group and no role; (username, display name,
+/// active).
+pub const NON_LATIN: [(&str, &str, bool); 4] = [
+    ("ørjanøverli", "Ørjan Øverli", false),
+    ("ψαράς", "Ψαράς Γιάννης", false),
+    ("李明", "李明", false),
+    ("þórhildur", "Þórhildur Ægisdóttir", true),
+];
 
 /// splitmix64: small, fast, and stable across platforms and crate versions.
 struct Rng(u64);
@@ -161,7 +235,7 @@ fn ascii(word: &str) -> String {
 /// Generates a dataset.
 pub fn generate(product: Product, scale: Scale, seed: u64) -> Dataset {
     let mut rng = Rng(seed ^ 0x005E_ED0F_DC51);
-    let users = generate_users(product, scale.users.max(10), &mut rng);
+    let users = generate_users(product, scale, &mut rng);
     let mut data = Dataset {
         product,
         title: match product {
@@ -217,9 +291,15 @@ fn pat_prefix(role: TokenRole) -> &'static str {
     }
 }
 
-fn generate_users(product: Product, count: u32, rng: &mut Rng) -> Vec<User> {
+fn generate_users(product: Product, scale: Scale, rng: &mut Rng) -> Vec<User> {
+    let count = scale.users.max(10);
+    let non_latin = count - scale.reachable(count);
+    let employees = scale.employees.min(count - 3 - non_latin);
+    // Service accounts and ordinary users, then the employee numbers, then the accounts only a
+    // sweep finds.
+    let first_employee = count - non_latin - employees;
     let mut users = Vec::with_capacity(count as usize);
-    for i in 0..count {
+    for i in 0..first_employee {
         let first = name_word(rng, &FIRST, 2);
         let syllables = 2 + rng.below(2);
         let last = name_word(rng, &LAST, syllables);
@@ -283,7 +363,52 @@ fn generate_users(product: Product, count: u32, rng: &mut Rng) -> Vec<User> {
             active: i <= 2 || !rng.chance(8),
         });
     }
+    for i in first_employee..first_employee + employees {
+        users.push(employee(
+            product,
+            i,
+            FIRST_EMPLOYEE_NUMBER + i - first_employee,
+            rng,
+        ));
+    }
+    for (n, (username, display_name, active)) in
+        NON_LATIN.iter().take(non_latin as usize).enumerate()
+    {
+        let i = first_employee + employees + n as u32;
+        users.push(User {
+            key: match product {
+                Product::Jira => format!("JIRAUSER{}", 10_000 + i),
+                Product::Confluence => format!("2c9680{:05x}{}", i, rng.hex(21)),
+            },
+            username: (*username).to_owned(),
+            display_name: (*display_name).to_owned(),
+            email: None,
+            active: *active,
+        });
+    }
     users
+}
+
+/// An account whose username is an employee number: a display name of syllables, an e-mail
+/// `<number>@example.com` (hidden for some), a key from before Jira 8.4 (the number) for some.
+fn employee(product: Product, i: u32, number: u32, rng: &mut Rng) -> User {
+    let first = name_word(rng, &FIRST, 2);
+    let syllables = 2 + rng.below(2);
+    let last = name_word(rng, &LAST, syllables);
+    let username = number.to_string();
+    let email = (!rng.chance(20)).then(|| format!("{number}@example.com"));
+    let key = match product {
+        Product::Jira if rng.chance(12) => username.clone(),
+        Product::Jira => format!("JIRAUSER{}", 10_000 + i),
+        Product::Confluence => format!("2c9680{:05x}{}", i, rng.hex(21)),
+    };
+    User {
+        key,
+        username,
+        display_name: format!("{} {}", capitalise(&first), capitalise(&last)),
+        email,
+        active: !rng.chance(8),
+    }
 }
 
 /// Group names with every awkward character real instances have.
@@ -315,6 +440,8 @@ fn generate_groups(data: &mut Dataset, scale: Scale, rng: &mut Rng) {
         Product::Confluence => &["confluence-administrators", "confluence-users"],
     };
     let users = data.users.len() as u32;
+    // The accounts only a sweep may find are in no group.
+    let reachable = scale.reachable(users);
     let total = scale.groups.max(wellknown.len() as u32 + 6);
     for name in wellknown {
         data.groups.push(Group {
@@ -341,10 +468,12 @@ fn generate_groups(data: &mut Dataset, scale: Scale, rng: &mut Rng) {
     for _ in 0..(users / 500).clamp(2, 20) {
         data.groups[0]
             .members
-            .push(3 + rng.below(u64::from(users - 3)) as u32);
+            .push(3 + rng.below(u64::from(reachable - 3)) as u32);
     }
     // Everyone but ~3% of users (in no group at all) is in the users group.
-    let loners: Vec<bool> = (0..users).map(|u| u > 2 && rng.chance(3)).collect();
+    let loners: Vec<bool> = (0..users)
+        .map(|u| u >= reachable || (u > 2 && rng.chance(3)))
+        .collect();
     let mut budget = scale.memberships as i64;
     for u in 0..users {
         if !loners[u as usize] {
@@ -388,7 +517,8 @@ fn generate_groups(data: &mut Dataset, scale: Scale, rng: &mut Rng) {
 }
 
 fn generate_jira(data: &mut Dataset, scale: Scale, rng: &mut Rng) {
-    let users = data.users.len() as u64;
+    // Roles and leads are drawn from the users a scan may meet elsewhere.
+    let users = u64::from(scale.reachable(data.users.len() as u32));
     let groups = data.groups.len() as u64;
     data.roles = [
         "Administrators",
@@ -572,7 +702,8 @@ fn project_key(mut n: u32) -> String {
 }
 
 fn generate_confluence(data: &mut Dataset, scale: Scale, rng: &mut Rng) {
-    let users = data.users.len() as u64;
+    // Space permissions and personal spaces go to the users a scan may meet elsewhere.
+    let users = u64::from(scale.reachable(data.users.len() as u32));
     let groups = data.groups.len() as u64;
     let perm = |op: usize, subject: SpaceSubject| SpacePermission {
         target_type: SPACE_OPERATIONS[op].0.to_owned(),

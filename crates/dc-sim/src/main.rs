@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use dc_sim::dataset::resolve_version;
-use dc_sim::{Dataset, Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole};
+use dc_sim::{
+    Dataset, Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole, WildcardReading,
+};
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +28,8 @@ struct DatasetArgs {
     /// jira or confluence.
     #[arg(long, value_parser = parse_product)]
     product: Product,
-    /// tiny, small (2,500 users), medium (50,000) or large (200,000).
+    /// tiny, small (2,500 users), medium (50,000), large (200,000), employees-5k (5,012, of
+    /// them 4,500 employee numbers) or employees-50k (50,000, of them 30,000 employee numbers).
     #[arg(long, default_value = "small")]
     scale: String,
     /// Seed of the generator (same seed, same dataset).
@@ -85,6 +88,10 @@ enum Command {
         /// The base URL the ground truth names.
         #[arg(long, default_value = "https://sim.invalid")]
         base_url: String,
+        /// Jira: how `user/search?username=.` reads the dot in the written dataset
+        /// (match-all or dot-only).
+        #[arg(long, value_parser = parse_dot_query)]
+        dot_query: Option<WildcardReading>,
     },
 }
 
@@ -93,6 +100,14 @@ fn parse_product(s: &str) -> Result<Product, String> {
         "jira" => Ok(Product::Jira),
         "confluence" => Ok(Product::Confluence),
         _ => Err("expected jira or confluence".to_owned()),
+    }
+}
+
+fn parse_dot_query(s: &str) -> Result<WildcardReading, String> {
+    match s {
+        "match-all" => Ok(WildcardReading::MatchAll),
+        "dot-only" => Ok(WildcardReading::DotOnly),
+        _ => Err("expected match-all or dot-only".to_owned()),
     }
 }
 
@@ -176,10 +191,14 @@ async fn main() -> anyhow::Result<()> {
             out,
             ground_truth,
             base_url,
+            dot_query,
         } => {
             let version = resolve_version(data.product, &version)
                 .with_context(|| format!("unknown version {version:?}"))?;
-            let dataset = load(&data)?;
+            let mut dataset = load(&data)?;
+            if let Some(reading) = dot_query {
+                dataset.settings.dot_query = reading;
+            }
             if let Some(out) = out {
                 std::fs::write(&out, serde_json::to_vec_pretty(&dataset)?)
                     .with_context(|| format!("writing {}", out.display()))?;

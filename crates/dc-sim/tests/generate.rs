@@ -207,3 +207,186 @@ fn the_large_scale_reaches_its_sizes() {
     let memberships: usize = d.groups.iter().map(|g| g.members.len()).sum();
     assert!((380_000..=400_000).contains(&memberships), "{memberships}");
 }
+
+/// The employee numbers of a dataset, in dataset order.
+fn employee_numbers(d: &dc_sim::Dataset) -> Vec<u32> {
+    d.users
+        .iter()
+        .filter_map(|u| u.username.parse::<u32>().ok())
+        .collect()
+}
+
+/// The accounts only a complete sweep finds are there, as described, and nowhere but the user
+/// list: no group, no role, no lead, no space permission.
+fn assert_non_latin_accounts(d: &dc_sim::Dataset) {
+    use dc_sim::generate::NON_LATIN;
+    let by_name: std::collections::HashMap<&str, usize> = d
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.username.as_str(), i))
+        .collect();
+    let in_a_group: std::collections::HashSet<u32> = d
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    let mut elsewhere: std::collections::HashSet<u32> = d
+        .projects
+        .iter()
+        .flat_map(|p| {
+            p.role_actors
+                .iter()
+                .flat_map(|(_, a)| a)
+                .filter_map(|a| match a {
+                    Actor::User(u) => Some(*u),
+                    _ => None,
+                })
+                .chain([p.lead])
+        })
+        .collect();
+    elsewhere.extend(d.spaces.iter().flat_map(|s| {
+        s.permissions.iter().filter_map(|p| match p.subject {
+            SpaceSubject::User(u) => Some(u),
+            _ => None,
+        })
+    }));
+    elsewhere.extend(d.tokens.iter().map(|t| t.owner));
+    for (username, display_name, active) in NON_LATIN {
+        let i = *by_name
+            .get(username)
+            .unwrap_or_else(|| panic!("{username} is missing"));
+        let u = &d.users[i];
+        assert_eq!(u.display_name, display_name);
+        assert_eq!(u.active, active, "{username}");
+        assert!(u.email.is_none(), "{username}: hidden e-mail");
+        for name in [&u.username, &u.display_name] {
+            let first = name.chars().next().unwrap();
+            assert!(
+                first.is_alphabetic() && !first.is_ascii(),
+                "{name} begins with a letter outside a-z"
+            );
+            assert!(!name.contains('.'), "{name}: no dot");
+        }
+        assert!(
+            !in_a_group.contains(&(i as u32)),
+            "{username} is in a group"
+        );
+        assert!(
+            !elsewhere.contains(&(i as u32)),
+            "{username} is named outside the user list"
+        );
+    }
+    assert!(
+        NON_LATIN.iter().filter(|(_, _, active)| !active).count() >= 3,
+        "inactive ones"
+    );
+}
+
+#[test]
+fn employees_5k_has_dense_employee_numbers_and_the_accounts_earlier_tools_missed() {
+    let d = generate(Product::Jira, Scale::EMPLOYEES_5K, 1);
+    assert_eq!(d, generate(Product::Jira, Scale::EMPLOYEES_5K, 1));
+    d.validate().unwrap();
+    assert_eq!(Scale::named("employees-5k"), Some(Scale::EMPLOYEES_5K));
+    assert_eq!(d.users.len(), 5_012);
+    assert_eq!(d.groups.len(), 60);
+    assert_eq!(d.projects.len(), 40);
+    assert_eq!(employee_numbers(&d), (100_000..104_500).collect::<Vec<_>>());
+    let employees: Vec<_> = d
+        .users
+        .iter()
+        .filter(|u| u.username.parse::<u32>().is_ok())
+        .collect();
+    assert!(
+        employees.iter().any(|u| u.email.is_none()),
+        "hidden e-mails"
+    );
+    assert!(
+        employees.iter().all(|u| u
+            .email
+            .as_ref()
+            .is_none_or(|e| *e == format!("{}@example.com", u.username))),
+        "e-mails <number>@example.com"
+    );
+    assert!(employees.iter().any(|u| !u.active), "inactive employees");
+    assert!(
+        employees
+            .iter()
+            .all(|u| !u.display_name.contains(char::is_numeric)),
+        "display names of words"
+    );
+    // The ordinary users are there too, with their awkward parts.
+    assert!(
+        d.users
+            .iter()
+            .any(|u| u.username.contains('.') && u.username.parse::<u32>().is_err())
+    );
+    assert_non_latin_accounts(&d);
+
+    // Each three-digit prefix 100…103 matches exactly 1,000 accounts (by username, e-mail or
+    // display-name word, as Jira's user search matches): the cap of a Jira 8.20 user search,
+    // reached; 104 matches the last 500.
+    let matching = |prefix: &str| {
+        d.users
+            .iter()
+            .filter(|u| {
+                u.username.to_lowercase().starts_with(prefix)
+                    || u.email.as_deref().is_some_and(|e| e.starts_with(prefix))
+                    || u.display_name
+                        .split_whitespace()
+                        .any(|w| w.to_lowercase().starts_with(prefix))
+            })
+            .count()
+    };
+    for prefix in ["100", "101", "102", "103"] {
+        assert_eq!(matching(prefix), 1_000, "{prefix}");
+    }
+    assert_eq!(matching("104"), 500);
+    assert_eq!(matching("1"), 4_500, "no other account begins with a digit");
+    for digit in ["0", "2", "3", "4", "5", "6", "7", "8", "9"] {
+        assert_eq!(matching(digit), 0, "{digit}");
+    }
+
+    let version = resolve_version(Product::Jira, "8.20").unwrap();
+    let truth = ground_truth(&d, version, "https://sim.example.com");
+    assert_eq!(truth.accounts.len(), 5_012);
+    for (username, _, _) in dc_sim::generate::NON_LATIN {
+        assert!(
+            truth
+                .accounts
+                .iter()
+                .any(|a| a.username.as_deref() == Some(username)),
+            "{username} in the ground truth"
+        );
+    }
+
+    let c = generate(Product::Confluence, Scale::EMPLOYEES_5K, 1);
+    c.validate().unwrap();
+    assert_eq!(c.users.len(), 5_012);
+    assert_eq!(employee_numbers(&c), (100_000..104_500).collect::<Vec<_>>());
+    assert_non_latin_accounts(&c);
+}
+
+#[test]
+fn employees_50k_is_medium_with_30_000_employee_numbers() {
+    let d = generate(Product::Jira, Scale::EMPLOYEES_50K, 1);
+    d.validate().unwrap();
+    assert_eq!(Scale::named("employees-50k"), Some(Scale::EMPLOYEES_50K));
+    assert_eq!(d.users.len(), 50_000);
+    assert_eq!(d.groups.len(), 3_000);
+    assert_eq!(d.projects.len(), 800);
+    assert!(d.projects.iter().all(|p| p.role_actors.len() == 6));
+    let memberships: usize = d.groups.iter().map(|g| g.members.len()).sum();
+    assert!((380_000..=400_000).contains(&memberships), "{memberships}");
+    assert_eq!(employee_numbers(&d), (100_000..130_000).collect::<Vec<_>>());
+    assert_non_latin_accounts(&d);
+}
+
+#[test]
+fn every_named_scale_is_known() {
+    for name in Scale::NAMES {
+        assert!(Scale::named(name).is_some(), "{name}");
+    }
+    assert_eq!(Scale::named("huge"), None);
+}
