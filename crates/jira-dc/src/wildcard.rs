@@ -80,6 +80,9 @@ pub enum WildcardEnd {
     Window(u64),
     /// A page brought nothing new (a stuck `startAt`).
     Stuck,
+    /// The server served at most this many a page, fewer than its version documents, and the
+    /// answer ended on a page boundary: a window of its own could explain that end.
+    LowerClamp(u64),
 }
 
 /// What the wildcard read found.
@@ -117,10 +120,15 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
     };
     let mut window = caps.window;
     let mut start = 0u64;
+    let (mut nonempty_pages, mut largest, mut received) = (0u32, 0u64, 0u64);
     loop {
+        if received > 0 {
+            nonempty_pages += 1;
+        }
         let page = api.user_search(WILDCARD, start, caps.page).await?;
         read.requests += 1;
-        let received = page.len() as u64;
+        received = page.len() as u64;
+        largest = largest.max(received);
         let mut new = 0u64;
         for user in page {
             if let Some(key) = key_of(&user)
@@ -164,6 +172,10 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
         && total >= w
     {
         read.end = WildcardEnd::Window(w);
+    } else if received == 0 && nonempty_pages >= 2 && largest < u64::from(caps.page) {
+        // Pages smaller than documented, then nothing: not the documented contract, so an
+        // empty page is no proof of the end.
+        read.end = WildcardEnd::LowerClamp(largest);
     }
     Ok(read)
 }
@@ -214,6 +226,11 @@ impl WildcardProof {
                 return Self::Unproven(
                     "a page past the first brought only accounts already seen".to_owned(),
                 );
+            }
+            WildcardEnd::LowerClamp(n) => {
+                return Self::Unproven(format!(
+                    "the server served at most {n} accounts a page, fewer than its version documents, and the answer ended on a page boundary"
+                ));
             }
         }
         let missing: Vec<&String> = known
