@@ -8,11 +8,13 @@
 //! * `instance`: the applinks manifest, `/status`, `server-information`, `user/current`;
 //! * `people`: users, groups, memberships and the CQL user search;
 //! * `spaces`: the space list and the 9.1+ space-permission REST resources;
+//! * `global`: the 9.3+ global-permission REST resources;
 //! * `rpc`: the JSON-RPC bridge (`getSpacePermissionSets`, `getUserGroups`, …).
 //!
 //! What is shared lives here: the common paged envelope (ref §3), the error bodies (ref §9),
 //! the user object (ref §4.1) and Jersey's answer to an unknown resource.
 
+mod global;
 mod instance;
 mod people;
 mod rpc;
@@ -62,6 +64,13 @@ fn api(ctx: &Ctx<'_>, call: &Call<'_>, rest: &[&str]) -> Reply {
         ["user", "memberof"] => Some(("user/memberof", |c, r, _| people::member_of(c, r))),
         ["search"] => Some(("search", |c, r, _| people::search(c, r))),
         ["group"] => Some(("group", |c, r, _| people::groups(c, r))),
+        // The members of a group named by a query parameter, so that a `/` in the name is no
+        // problem: in the 10.2.0 reference, in none of the 9.1.1, 9.2.3 and 9.4.0 ones; the
+        // first version that has it is not documented (ref §15). Before 10.2 the path is
+        // `group/{groupName}` with the name `member`, as on a real server of those versions.
+        ["group", "member"] if v.at_least(10, 2, 0) => Some(("group/member", |c, r, _| {
+            people::group_members_by_query(c, r)
+        })),
         ["group", _] => Some(("group/{groupName}", |c, r, p| people::group(c, r, p[1]))),
         ["group", _, "member"] => Some(("group/{groupName}/member", |c, r, p| {
             people::group_members(c, r, p[1])
@@ -87,6 +96,23 @@ fn api(ctx: &Ctx<'_>, call: &Call<'_>, rest: &[&str]) -> Reply {
                 spaces::permissions(c, r, p[1], spaces::Filter::User(p[4]))
             }))
         }
+        // The global-permission resources exist from 9.3 only (ref §0, §8, §15).
+        ["permissions", ..] if !crate::truth::confluence_has_global_permissions(v) => None,
+        ["permissions"] => Some(("permissions", |c, r, _| {
+            global::permissions(c, r, global::Filter::All)
+        })),
+        ["permissions", "anonymous"] => Some(("permissions/anonymous", |c, r, _| {
+            global::permissions(c, r, global::Filter::Anonymous)
+        })),
+        ["permissions", "unlicensed"] => Some(("permissions/unlicensed", |c, r, _| {
+            global::permissions(c, r, global::Filter::Unlicensed)
+        })),
+        ["permissions", "group", _] => Some(("permissions/group/{groupName}", |c, r, p| {
+            global::permissions(c, r, global::Filter::Group(p[2]))
+        })),
+        ["permissions", "user", _] => Some(("permissions/user/{user}", |c, r, p| {
+            global::permissions(c, r, global::Filter::User(p[2]))
+        })),
         _ => None,
     };
     let Some((pattern, answer)) = route else {

@@ -34,7 +34,7 @@ pub fn collections(product: Product, version: Version) -> Vec<&'static str> {
                 "resources",
                 "grants:space-permissions",
             ];
-            if version.at_least(9, 3, 0) {
+            if confluence_has_global_permissions(version) {
                 c.push("grants:global-permissions");
             }
             c
@@ -45,6 +45,70 @@ pub fn collections(product: Product, version: Version) -> Vec<&'static str> {
 /// Whether the Confluence version reports account status (`expand=status`, 8.4+).
 pub fn confluence_reports_status(version: Version) -> bool {
     version.at_least(8, 4, 0)
+}
+
+/// Whether the Confluence version has the global-permission REST resources
+/// (`/rest/api/permissions`): "Since 9.3.0" (`RemoteGlobalPermissionServiceImpl`, ref §0, §8);
+/// they are in the 9.3.1, 9.4.0 and 10.x references. The 9.2 LTS got them at a bug-fix release
+/// after 9.2.3 (in 9.2.18's reference, not 9.2.3's); the simulator plays 9.2.3, so 9.2 has none.
+pub fn confluence_has_global_permissions(version: Version) -> bool {
+    version.at_least(9, 3, 0)
+}
+
+/// One Confluence global permission: `targetType`, `operationKey` and its holder (ref §15:
+/// `application use` is "Can use", `application administer` "Confluence Administrator",
+/// `system administer` "System Administrator", `space create`, `personal_space create`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalGrant {
+    /// `application`, `system`, `space`, `personal_space`.
+    pub target_type: &'static str,
+    /// `use`, `administer`, `create`.
+    pub operation_key: &'static str,
+    /// A group, a user or anonymous.
+    pub subject: SpaceSubject,
+}
+
+/// The global permissions of a simulated Confluence. A dataset stores none, so the simulator
+/// plays the usual assignment of a new installation: `confluence-administrators` holds every
+/// one of them (it "automatically grants both System Administrator and Confluence
+/// Administrator permissions", ref §7.4 [S32c]), `confluence-users` may use Confluence and
+/// create spaces and a personal space, and anonymous users may use Confluence while anonymous
+/// access is on (ref §8's list of global permissions, [S32e]). The exact defaults of a new
+/// installation are not documented in the reference; no source was found for them.
+pub fn confluence_global_permissions(data: &Dataset) -> Vec<GlobalGrant> {
+    const ADMIN: [(&str, &str); 5] = [
+        ("application", "use"),
+        ("application", "administer"),
+        ("system", "administer"),
+        ("space", "create"),
+        ("personal_space", "create"),
+    ];
+    const USERS: [(&str, &str); 3] = [
+        ("application", "use"),
+        ("space", "create"),
+        ("personal_space", "create"),
+    ];
+    let mut grants = Vec::new();
+    let mut give = |operations: &[(&'static str, &'static str)], subject: SpaceSubject| {
+        for &(target_type, operation_key) in operations {
+            grants.push(GlobalGrant {
+                target_type,
+                operation_key,
+                subject: subject.clone(),
+            });
+        }
+    };
+    for (g, group) in data.groups.iter().enumerate() {
+        if group.name.eq_ignore_ascii_case("confluence-administrators") {
+            give(&ADMIN, SpaceSubject::Group(g as u32));
+        } else if group.name.eq_ignore_ascii_case("confluence-users") {
+            give(&USERS, SpaceSubject::Group(g as u32));
+        }
+    }
+    if data.settings.anonymous_access {
+        give(&[("application", "use")], SpaceSubject::Anonymous);
+    }
+    grants
 }
 
 /// The ground truth of `data` served as `version` at `base_url`, as seen by the admin token.
@@ -96,7 +160,7 @@ pub fn ground_truth(data: &Dataset, version: Version, base_url: &str) -> Invento
     }
     match data.product {
         Product::Jira => jira_truth(data, &mut b),
-        Product::Confluence => confluence_truth(data, &mut b),
+        Product::Confluence => confluence_truth(data, version, &mut b),
     }
     for collection in collections(data.product, version) {
         b.coverage(Coverage::complete(collection, "ground truth"));
@@ -168,7 +232,7 @@ pub fn holder_subject(data: &Dataset, holder: &Holder) -> Option<Subject> {
     })
 }
 
-fn confluence_truth(data: &Dataset, b: &mut InventoryBuilder) {
+fn confluence_truth(data: &Dataset, version: Version, b: &mut InventoryBuilder) {
     for space in &data.spaces {
         let resource = ResourceRef::Space(space.key.clone());
         b.resource(
@@ -198,5 +262,23 @@ fn confluence_truth(data: &Dataset, b: &mut InventoryBuilder) {
             "system:administer",
             Subject::Group(admins.name.clone()),
         );
+    }
+    // 9.3+: the global permissions, named as the inventory spec names them on `system`
+    // (`system:<operationKey>` for the `system` target, `system:<targetType>:<operationKey>`
+    // for any other).
+    if confluence_has_global_permissions(version) {
+        for grant in confluence_global_permissions(data) {
+            let permission = if grant.target_type == "system" {
+                format!("system:{}", grant.operation_key)
+            } else {
+                format!("system:{}:{}", grant.target_type, grant.operation_key)
+            };
+            let subject = match grant.subject {
+                SpaceSubject::User(u) => Subject::Account(data.users[u as usize].key.clone()),
+                SpaceSubject::Group(g) => Subject::Group(data.groups[g as usize].name.clone()),
+                SpaceSubject::Anonymous => Subject::Anonymous,
+            };
+            b.grant(ResourceRef::System, permission, subject);
+        }
     }
 }

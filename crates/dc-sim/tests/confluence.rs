@@ -780,6 +780,178 @@ async fn group_names_with_slash_and_other_characters() {
     assert_eq!(one["name"], "équipe +1:x");
 }
 
+#[tokio::test]
+async fn group_members_by_query_on_10_2_only() {
+    let sim = serve(small(), "10.2.0").await;
+    // The name is a query parameter: `/` (encoded as `%2F`, which Tomcat accepts in a query)
+    // and every other character are no problem.
+    let a = get(&sim, ADMIN_T, "/rest/api/group/member?groupName=team%2Fa").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let page = a.json();
+    assert_eq!(usernames(&page), ["alice"]);
+    assert_eq!(page["start"], 0);
+    assert_eq!(page["size"], 1);
+    assert!(page["_links"].get("next").is_none());
+    let a = get(
+        &sim,
+        ADMIN_T,
+        "/rest/api/group/member?groupName=%C3%A9quipe%20%2B1%3Ax&expand=status",
+    )
+    .await;
+    let page = a.json();
+    assert_eq!(usernames(&page), ["alice", "carol"]);
+    assert_eq!(page["results"][0]["status"], "Active");
+    // Direct members only, as the path form.
+    let page = get(&sim, ADMIN_T, "/rest/api/group/member?groupName=parent")
+        .await
+        .json();
+    assert_eq!(usernames(&page), ["browser"]);
+    // Unknown group, no name.
+    let a = get(&sim, ADMIN_T, "/rest/api/group/member?groupName=ghosts").await;
+    assert_eq!(a.status, 404);
+    assert_eq!(a.json()["message"], "No group found with name : ghosts");
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/group/member").await.status,
+        400
+    );
+    // The same rule as the path form on this version: a non-admin gets the 401 XML body.
+    for token in [BROWSE_T, NOBROWSE_T, None] {
+        let a = get(&sim, token, "/rest/api/group/member?groupName=team%2Fa").await;
+        assert_eq!(a.status, 401, "{token:?}");
+        assert!(a.content_type.contains("xml"), "{}", a.content_type);
+    }
+    assert_eq!(
+        sim.counters().endpoint("GET /rest/api/group/member"),
+        8,
+        "{}",
+        sim.counters().report()
+    );
+
+    // Paging: capped at 200, `next` under-counted and carrying the name.
+    let sim = serve(large(460, 0), "10.2.0").await;
+    let page = get(
+        &sim,
+        ADMIN_T,
+        "/rest/api/group/member?groupName=big&limit=500&expand=status",
+    )
+    .await
+    .json();
+    assert_eq!(page["size"], 200);
+    assert_eq!(page["limit"], 200);
+    assert_eq!(
+        page["_links"]["next"],
+        "/rest/api/group/member?groupName=big&expand=status&limit=500&start=199"
+    );
+
+    // Before 10.2 the path is `group/{groupName}` with the name `member`: 404 here, and the
+    // group itself (not a page) where a group `member` exists.
+    for version in ["7.19.26", "8.5.17", "9.2.3"] {
+        let sim = serve(small(), version).await;
+        let a = get(&sim, ADMIN_T, "/rest/api/group/member?groupName=team%2Fa").await;
+        assert_eq!(a.status, 404, "{version}");
+        assert_eq!(a.json()["message"], "No group found with name : member");
+        assert_eq!(
+            sim.counters().endpoint("GET /rest/api/group/{groupName}"),
+            1
+        );
+    }
+    let mut data = small();
+    data.groups.push(group("member", &[CAROL], &[]));
+    let sim = serve(data, "9.2.3").await;
+    let a = get(&sim, ADMIN_T, "/rest/api/group/member?groupName=team%2Fa").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["name"], "member");
+    assert!(a.json().get("results").is_none());
+}
+
+#[tokio::test]
+async fn global_permissions_from_9_3() {
+    let sim = serve(small(), "9.2.3").await;
+    for path in [
+        "/rest/api/permissions",
+        "/rest/api/permissions/anonymous",
+        "/rest/api/permissions/unlicensed",
+    ] {
+        let a = get(&sim, ADMIN_T, path).await;
+        assert_eq!(a.status, 404, "{path}");
+        assert_eq!(a.json()["message"], "HTTP 404 Not Found");
+    }
+
+    let sim = serve(small(), "10.2.0").await;
+    let grant = |target: &str, op: &str, subject: Value| json!({"operation": {"targetType": target, "operationKey": op}, "subject": subject});
+    let admins = json!({"type": "group", "name": "confluence-administrators",
+                        "displayName": "confluence-administrators"});
+    let users = json!({"type": "group", "name": "confluence-users",
+                       "displayName": "confluence-users"});
+    let all = get(&sim, ADMIN_T, "/rest/api/permissions").await;
+    assert_eq!(all.status, 200);
+    assert_eq!(
+        all.json(),
+        json!([
+            grant("application", "use", admins.clone()),
+            grant("application", "administer", admins.clone()),
+            grant("system", "administer", admins.clone()),
+            grant("space", "create", admins.clone()),
+            grant("personal_space", "create", admins),
+            grant("application", "use", users.clone()),
+            grant("space", "create", users.clone()),
+            grant("personal_space", "create", users),
+        ])
+    );
+    // Anonymous grants only under `/anonymous` (while anonymous access is on).
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/permissions/anonymous")
+            .await
+            .json(),
+        json!([grant(
+            "application",
+            "use",
+            json!({"type": "anonymous", "displayName": "Anonymous"})
+        )])
+    );
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/permissions/unlicensed")
+            .await
+            .json(),
+        json!([])
+    );
+    let one = get(
+        &sim,
+        ADMIN_T,
+        "/rest/api/permissions/group/confluence-users",
+    )
+    .await
+    .json();
+    assert_eq!(one.as_array().unwrap().len(), 3);
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/permissions/user/alice")
+            .await
+            .json(),
+        json!([])
+    );
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/permissions/group/ghosts")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&sim, BROWSE_T, "/rest/api/permissions").await.status,
+        403
+    );
+    assert_eq!(get(&sim, None, "/rest/api/permissions").await.status, 401);
+
+    let mut data = small();
+    data.settings.anonymous_access = false;
+    let sim = serve(data, "10.2.0").await;
+    assert_eq!(
+        get(&sim, ADMIN_T, "/rest/api/permissions/anonymous")
+            .await
+            .json(),
+        json!([])
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Spaces
 

@@ -1,5 +1,6 @@
 //! Users, groups and memberships (ref §4, §5): `user/list` (8.4+), `user`, `user/memberof`,
-//! the CQL user search, `group`, `group/{name}` and `group/{name}/member`.
+//! the CQL user search, `group`, `group/{name}`, `group/{name}/member` and (10.2)
+//! `group/member?groupName=`.
 //!
 //! Memberships are *direct* everywhere (the ground truth maps Confluence memberships that
 //! way); users come in username order, groups in name order.
@@ -240,43 +241,92 @@ pub(super) fn group(ctx: &Ctx<'_>, call: &Call<'_>, name: &str) -> Reply {
     }
 }
 
-/// `GET /rest/api/group/{groupName}/member`: the group's DIRECT members in username order,
-/// `limit` silently capped at 200 with an under-counted `next` (ref §5.2, §3).
-///
-/// * 8.5 and 9.2 answer a non-admin with a 401 XML body (CONFSERVER-98582, ref §2.2); 7.19
-///   lets a user who may view profiles through.
-/// * A name that reached the server as the literal text `%2F` (a double-encoded `/`, `%252F`
-///   on the wire) finds no group yet answers 200 with no members (CONFSERVER-54066, ref §5.3);
-///   a raw `/` never routes here and `%2F` is Tomcat's 400 (both in the router/server).
-pub(super) fn group_members(ctx: &Ctx<'_>, call: &Call<'_>, name: &str) -> Reply {
+/// Who may read a group's members, the same for the path and the query form: 8.5 and later
+/// answer a non-admin with a 401 XML body (CONFSERVER-98582, ref §2.2) — 10.2's reference says
+/// of the query form "You need admin permissions to use this endpoint" (ref §15); 7.19 lets a
+/// user who may view profiles through. `Err` is the answer to give.
+fn may_read_members(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<(), Reply> {
     let admin_only = ctx.version.at_least(8, 5, 0);
     match call.caller.role() {
-        Some(TokenRole::Admin) => {}
-        _ if admin_only => return permission_as_401(),
-        None => return unauthenticated(),
+        Some(TokenRole::Admin) => Ok(()),
+        _ if admin_only => Err(permission_as_401()),
+        None => Err(unauthenticated()),
         Some(role) if !role.can_browse_users() => {
-            return error(403, "User not permitted to view user profiles");
+            Err(error(403, "User not permitted to view user profiles"))
         }
-        Some(_) => {}
+        Some(_) => Ok(()),
     }
+}
+
+/// A page of `members`: `limit` silently capped at 200 with an under-counted `next` (ref §5.2,
+/// §3). `path` starts `_links.self`/`next`; `carry` names the query parameters `next` keeps.
+fn members_page(
+    ctx: &Ctx<'_>,
+    call: &Call<'_>,
+    members: &[u32],
+    path: &str,
+    carry: &[&str],
+) -> Reply {
     let paging = match Paging::read(ctx, call, 200, 200) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let members: &[u32] = match ctx.index.group(name) {
-        Some(g) => &ctx.index.direct_members[g as usize],
-        None if name.to_ascii_lowercase().contains("%2f") => &[],
-        None => return error(404, &format!("No group found with name : {name}")),
-    };
     let page = &members[paging.range(members.len())];
-    let path = format!("/rest/api/group/{}/member", encode(name));
     let body = Page {
-        path: &path,
-        carry: &["expand"],
+        path,
+        carry,
         results: page.iter().map(|&u| user_json(ctx, call, u)).collect(),
         paging,
         next: undercounting_next(paging, page.len(), members.len()),
     }
     .envelope(ctx, call);
     Reply::json(200, "", &body)
+}
+
+/// `GET /rest/api/group/{groupName}/member`: the group's DIRECT members in username order,
+/// `limit` silently capped at 200 with an under-counted `next` (ref §5.2, §3); who may call it
+/// as [`may_read_members`].
+///
+/// A name that reached the server as the literal text `%2F` (a double-encoded `/`, `%252F` on
+/// the wire) finds no group yet answers 200 with no members (CONFSERVER-54066, ref §5.3); a raw
+/// `/` never routes here and `%2F` is Tomcat's 400 (both in the router/server).
+pub(super) fn group_members(ctx: &Ctx<'_>, call: &Call<'_>, name: &str) -> Reply {
+    if let Err(reply) = may_read_members(ctx, call) {
+        return reply;
+    }
+    let members: &[u32] = match ctx.index.group(name) {
+        Some(g) => &ctx.index.direct_members[g as usize],
+        None if name.to_ascii_lowercase().contains("%2f") => &[],
+        None => return error(404, &format!("No group found with name : {name}")),
+    };
+    let path = format!("/rest/api/group/{}/member", encode(name));
+    members_page(ctx, call, members, &path, &["expand"])
+}
+
+/// `GET /rest/api/group/member?groupName=…` (10.2; the router sends older versions to
+/// [`group`], ref §15): the same members, rules and paging as [`group_members`], the name a
+/// query parameter — so `/`, `\` and `;` are no problem. The envelope is the usual one (ref
+/// §15: `{results, start, limit, size, _links{next?}}`); `next` keeps `groupName` and `expand`.
+///
+/// Not documented, chosen: without `groupName` (or with an empty one) a 400; an unknown group a
+/// 404 like the path form's (the path form's empty 200 for a literal `%2F` comes from the path,
+/// so it is not played here).
+pub(super) fn group_members_by_query(ctx: &Ctx<'_>, call: &Call<'_>) -> Reply {
+    if let Err(reply) = may_read_members(ctx, call) {
+        return reply;
+    }
+    let Some(name) = call.param("groupName").filter(|n| !n.is_empty()) else {
+        return error(400, "The groupName parameter is required");
+    };
+    let Some(g) = ctx.index.group(name) else {
+        return error(404, &format!("No group found with name : {name}"));
+    };
+    let members = &ctx.index.direct_members[g as usize];
+    members_page(
+        ctx,
+        call,
+        members,
+        "/rest/api/group/member",
+        &["groupName", "expand"],
+    )
 }
