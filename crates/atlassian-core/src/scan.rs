@@ -31,6 +31,10 @@ pub struct ScanOptions {
     /// Stream memberships (the bulk of a large instance's records) to a sink made from the
     /// scan's header, instead of holding them; the returned inventory then has none.
     pub memberships: Option<MembershipSinkFactory>,
+    /// Skip rebuilding the members of groups the server cannot list directly from every
+    /// account's groups (one request per account, where a product needs it); those groups'
+    /// memberships are then reported incomplete.
+    pub skip_memberof_rebuild: bool,
 }
 
 impl fmt::Debug for ScanOptions {
@@ -38,6 +42,7 @@ impl fmt::Debug for ScanOptions {
         f.debug_struct("ScanOptions")
             .field("progress", &self.progress.is_some())
             .field("memberships", &self.memberships.is_some())
+            .field("skip_memberof_rebuild", &self.skip_memberof_rebuild)
             .finish()
     }
 }

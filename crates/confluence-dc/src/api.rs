@@ -185,6 +185,54 @@ impl ConfluenceClient {
         )
     }
 
+    /// `GET /rest/api/group/member?groupName=…&expand=status`: the same members as
+    /// [`group_members`](Self::group_members), the name a query parameter, so any name can be
+    /// served. In the 10.2 reference and not in 9.4's; where the server has no such resource,
+    /// see [`has_member_query`](Self::has_member_query).
+    pub fn group_members_by_query(
+        &self,
+        group: &str,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+        paging::items(
+            &self.client,
+            Request::get("/rest/api/group/member")
+                .query("groupName", group)
+                .query("expand", "status"),
+            PagingStyle::Confluence,
+            GROUP_MEMBER_PAGE,
+            user_key,
+        )
+    }
+
+    /// Whether the server answers `group/member?groupName=` (asked with one member of an
+    /// existing `group`): `true` for a page of the usual envelope; `false` for a 400, 404 or 405,
+    /// and for a 200 that is not a page — before the query form existed the path reads as
+    /// `group/{groupName}` with the name `member`, which is a 404, or the group `member` when
+    /// one exists. A refusal (401, 403) or any other failure is the error.
+    pub async fn has_member_query(&self, group: &str) -> Result<bool, Error> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            #[allow(dead_code)]
+            results: Vec<serde_json::Value>,
+        }
+        let request = Request::get("/rest/api/group/member")
+            .query("groupName", group)
+            .query("limit", 1);
+        match self.client.get_json::<Envelope>(&request).await {
+            Ok(_) => Ok(true),
+            Err(Error::Decode { .. } | Error::HtmlPage { .. }) => Ok(false),
+            Err(e)
+                if matches!(
+                    e.status().map(|s| s.as_u16()),
+                    Some(400) | Some(404) | Some(405)
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /rest/api/space?status=…`: the spaces of that status the caller may view, global
     /// and personal.
     pub fn spaces(
@@ -231,9 +279,32 @@ impl ConfluenceClient {
     /// `GET /rest/api/permissions` (9.3+): the global permissions; `None` where the server
     /// has no such resource (404).
     pub async fn global_permissions(&self) -> Result<Option<Vec<RestPermission>>, Error> {
+        self.global_permissions_at("/rest/api/permissions").await
+    }
+
+    /// `GET /rest/api/permissions/anonymous` (9.3+): the global permissions of anonymous users;
+    /// `None` on a 404.
+    pub async fn global_anonymous_permissions(&self) -> Result<Option<Vec<RestPermission>>, Error> {
+        self.global_permissions_at("/rest/api/permissions/anonymous")
+            .await
+    }
+
+    /// `GET /rest/api/permissions/unlicensed` (9.3+): the global permissions of unlicensed
+    /// authenticated users; `None` on a 404.
+    pub async fn global_unlicensed_permissions(
+        &self,
+    ) -> Result<Option<Vec<RestPermission>>, Error> {
+        self.global_permissions_at("/rest/api/permissions/unlicensed")
+            .await
+    }
+
+    async fn global_permissions_at(
+        &self,
+        path: &str,
+    ) -> Result<Option<Vec<RestPermission>>, Error> {
         Ok(self
             .client
-            .get_json_optional::<ListOrPage<RestPermission>>(&Request::get("/rest/api/permissions"))
+            .get_json_optional::<ListOrPage<RestPermission>>(&Request::get(path))
             .await?
             .map(ListOrPage::into_vec))
     }
@@ -273,10 +344,11 @@ impl ConfluenceClient {
 }
 
 /// Whether `GET /rest/api/group/{name}/member` can serve this group: Tomcat refuses an encoded
-/// `/` or `\` in a path (400), a double-encoded one finds nothing (CONFSERVER-54066), and `;`
-/// starts a path parameter that the servlet container strips.
+/// `/` or `\` in a path (400), a double-encoded one finds nothing (CONFSERVER-54066), `;`
+/// starts a path parameter that the servlet container strips, and the names `.` and `..` are
+/// dot segments that URL normalisation removes (`group/./member` would be `group/member`).
 pub fn member_resource_serves(group: &str) -> bool {
-    !group.contains(['/', '\\', ';'])
+    !group.contains(['/', '\\', ';']) && group != "." && group != ".."
 }
 
 #[cfg(test)]
@@ -291,5 +363,9 @@ mod tests {
         assert!(!member_resource_serves("eng/platform-3"));
         assert!(!member_resource_serves("a\\b"));
         assert!(!member_resource_serves("a;b"));
+        assert!(!member_resource_serves("."));
+        assert!(!member_resource_serves(".."));
+        assert!(member_resource_serves("..."));
+        assert!(member_resource_serves("v1.2"));
     }
 }

@@ -1,13 +1,19 @@
 //! [`scan`]: one Confluence Data Center into one inventory, with honest coverage.
 //!
 //! Order and why: the groups, then every group's direct members (the member resource serves
-//! most names), then the accounts (`user/list` where the server has it; on 7.x the CQL user
-//! search, united with the members already seen and checked against them), the spaces, their
-//! permissions (REST from 9.1, the JSON-RPC bridge before), then the member-of sweep that
-//! rebuilds the groups the member resource cannot serve (it needs every account, permission
-//! holders included), the 9.3+ global permissions where the server has them, and the implicit
-//! `confluence-administrators` grant. Coverage for accounts and memberships is decided last,
-//! once every account seen anywhere can be checked against the listing.
+//! most names; the names it cannot take in its path — `/`, `\`, `;` — through
+//! `group/member?groupName=` where the server has it, 10.2), then the accounts (`user/list` where
+//! the server has it; on 7.x the CQL user search, united with the members already seen and
+//! checked against them), the spaces, their permissions (REST from 9.1, the JSON-RPC bridge
+//! before), then — only where the query form is absent — the member-of sweep that rebuilds the
+//! groups no member resource serves (it needs every account, permission holders included; a
+//! scan option skips it), the 9.3+ global permissions where the server has them, and the
+//! implicit `confluence-administrators` grant. Coverage for accounts and memberships is decided
+//! last, once every account seen anywhere can be checked against the listing.
+//!
+//! Every `complete: true` below carries a comment saying why it holds for any data the server
+//! could hold, not only for the simulator's (the inventory spec's "When `complete: true` is
+//! allowed").
 //!
 //! A collection the token may not read, or a server setting that blocks one (the Remote API
 //! off, secure administrator sessions on), is reported incomplete with the reason and the fix;
@@ -93,30 +99,75 @@ struct AccountListing {
     stated_total: Option<u64>,
     /// Why the listing failed, when it did.
     failure: Option<String>,
+    /// Users the listing returned without a user key (they cannot be recorded).
+    unkeyed: usize,
 }
 
 /// How the memberships were read.
 #[derive(Debug, Default)]
 struct MembershipOutcome {
-    /// Groups read through the member resource.
+    /// Groups read through the member resource (`group/{name}/member`).
     read: usize,
+    /// Groups read through `group/member?groupName=` (names the path cannot carry).
+    read_by_query: usize,
     /// Why the member resource refused.
     refused: Option<String>,
     /// Groups that disappeared during the scan.
     vanished: Vec<String>,
-    /// Groups the member resource cannot serve (by name).
+    /// Groups no member resource of this server serves (by name): rebuilt from `user/memberof`,
+    /// or skipped.
     unservable: Vec<String>,
+    /// Why `group/member?groupName=` could not serve `unservable`.
+    no_query_form: Option<String>,
+    /// Members listed without a user key: they cannot be recorded.
+    unkeyed: usize,
     /// The member-of sweep, when it ran.
     sweep: Option<SweepOutcome>,
+    /// The member-of sweep was needed and skipped ([`ScanOptions::skip_memberof_rebuild`]).
+    skipped: bool,
 }
 
 /// The member-of sweep over every known account.
 #[derive(Debug, Default)]
 struct SweepOutcome {
     accounts: usize,
+    /// Requests the sweep sent (retries not counted).
+    requests: u64,
     refused: Option<String>,
     vanished_users: usize,
 }
+
+/// Which member resource reads a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MemberRoute {
+    /// `group/{name}/member`.
+    Path,
+    /// `group/member?groupName=` (10.2).
+    Query,
+}
+
+/// Requests a client has sent, retries not counted.
+fn requests_sent(api: &ConfluenceClient) -> u64 {
+    let stats = api.client().stats();
+    stats.requests.saturating_sub(stats.retries)
+}
+
+/// Up to 20 names, in double quotes (not escaped: as the server spells them), and how many
+/// more.
+fn some_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(20).map(|n| format!("\"{n}\"")).collect();
+    let mut text = shown.join(", ");
+    if names.len() > shown.len() {
+        text.push_str(&format!(" and {} more", names.len() - shown.len()));
+    }
+    text
+}
+
+/// What to do about groups whose members only a per-account rebuild can read.
+const REBUILD_FIX: &str = "rename those groups so that their names hold no '/', '\\' or ';' (and are not '.' or '..'), or upgrade to a Confluence that serves group/member?groupName= (documented from 10.2)";
+
+/// Why the member resource cannot serve such names.
+const PATH_CANNOT: &str = "the member resource cannot take such names in its path (Tomcat refuses an encoded '/', CONFSERVER-54066)";
 
 struct Scanner<'a> {
     api: &'a ConfluenceClient,
@@ -132,6 +183,8 @@ struct Scanner<'a> {
     known_set: HashSet<String>,
     /// Keys met other than through the account listing: the caller, group members, holders.
     seen_elsewhere: BTreeSet<String>,
+    /// Requests the client had sent when the scan started (retries not counted).
+    requests_at_start: u64,
     /// The groups, when they could be listed.
     groups: Option<Vec<String>>,
     memberships: MembershipOutcome,
@@ -182,6 +235,7 @@ fn refused(e: &Error) -> bool {
 impl<'a> Scanner<'a> {
     async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
+        let requests_at_start = requests_sent(api);
         let manifest = fetch_manifest(client).await.unwrap_or_else(|e| {
             tracing::debug!("no applinks manifest: {e}");
             None
@@ -236,6 +290,7 @@ impl<'a> Scanner<'a> {
             known: Vec::new(),
             known_set: HashSet::new(),
             seen_elsewhere: BTreeSet::new(),
+            requests_at_start,
             groups: None,
             memberships: MembershipOutcome::default(),
             accounts: AccountListing::default(),
@@ -306,6 +361,10 @@ impl<'a> Scanner<'a> {
                 for name in &names {
                     self.builder.group(name.clone());
                 }
+                // Holds for any data: `group` is documented as "a paginated collection of user
+                // groups" — all of them; no reference shows it filtered by the caller (a caller
+                // who may not view groups is refused, below) — and it was read until the server
+                // gave no `next`, each page asked from the offset of the groups received.
                 self.builder.coverage(Coverage::complete(
                     "groups",
                     format!("group ({} groups)", names.len()),
@@ -325,21 +384,63 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// Every group's direct members, through the member resource where it can serve the name.
+    /// Every group's direct members: through the member resource where its path can carry the
+    /// name, through `group/member?groupName=` for the other names where the server has it
+    /// (probed once, with the first such group); the rest are left to the member-of sweep.
     async fn memberships(&mut self) -> Result<(), Error> {
         let Some(groups) = self.groups.clone() else {
             return Ok(());
         };
         let (servable, unservable): (Vec<String>, Vec<String>) =
             groups.into_iter().partition(|g| member_resource_serves(g));
-        self.memberships.unservable = unservable;
-        let total = servable.len() as u64;
-        self.progress("memberships", 0, Some(total));
+        self.read_members(servable, MemberRoute::Path).await?;
+        if let Some(first) = unservable.first()
+            && self.memberships.refused.is_none()
+        {
+            match self.api.has_member_query(first).await {
+                Ok(true) => {
+                    self.read_members(unservable, MemberRoute::Query).await?;
+                }
+                Ok(false) => {
+                    self.memberships.no_query_form = Some(format!(
+                        "this server has no group/member?groupName= (asked for {first:?})"
+                    ));
+                    self.memberships.unservable = unservable;
+                }
+                Err(e) if refused(&e) => {
+                    self.memberships.no_query_form =
+                        Some(format!("group/member?groupName= was refused ({e})"));
+                    self.memberships.unservable = unservable;
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.memberships.unservable = unservable;
+        }
+        for group in &self.memberships.vanished {
+            self.builder.warning(format!(
+                "group {group:?} disappeared during the scan; its members are not listed"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the direct members of `groups` through `route`, several groups at a time.
+    async fn read_members(&mut self, groups: Vec<String>, route: MemberRoute) -> Result<(), Error> {
+        let total = groups.len() as u64;
+        let phase = match route {
+            MemberRoute::Path => "memberships",
+            MemberRoute::Query => "memberships (by query)",
+        };
+        self.progress(phase, 0, Some(total));
         let api = self.api;
-        let mut results = futures::stream::iter(servable)
+        let mut results = futures::stream::iter(groups)
             .map(|group| async move {
-                let members: Result<Vec<User>, Error> =
-                    api.group_members(&group).try_collect().await;
+                let members = match route {
+                    MemberRoute::Path => api.group_members(&group).boxed(),
+                    MemberRoute::Query => api.group_members_by_query(&group).boxed(),
+                };
+                let members: Result<Vec<User>, Error> = members.try_collect().await;
                 (group, members)
             })
             .buffer_unordered(self.parallelism);
@@ -348,11 +449,16 @@ impl<'a> Scanner<'a> {
             done += 1;
             match members {
                 Ok(members) => {
-                    self.memberships.read += 1;
+                    match route {
+                        MemberRoute::Path => self.memberships.read += 1,
+                        MemberRoute::Query => self.memberships.read_by_query += 1,
+                    }
                     for user in members {
                         if let Some(key) = self.add_user(user) {
                             self.builder.membership(group.clone(), key.clone());
                             self.seen_elsewhere.insert(key);
+                        } else {
+                            self.memberships.unkeyed += 1;
                         }
                     }
                 }
@@ -371,16 +477,11 @@ impl<'a> Scanner<'a> {
                 Err(e) => return Err(e),
             }
             if done.is_multiple_of(25) {
-                self.progress("memberships", done, Some(total));
+                self.progress(phase, done, Some(total));
             }
         }
         drop(results);
-        for group in &self.memberships.vanished {
-            self.builder.warning(format!(
-                "group {group:?} disappeared during the scan; its members are not listed"
-            ));
-        }
-        self.progress("memberships", done, Some(total));
+        self.progress(phase, done, Some(total));
         Ok(())
     }
 
@@ -394,6 +495,8 @@ impl<'a> Scanner<'a> {
                 for user in users {
                     if let Some(key) = self.add_user(user) {
                         self.accounts.listed.insert(key);
+                    } else {
+                        self.accounts.unkeyed += 1;
                     }
                 }
                 self.progress("accounts", n as u64, Some(n as u64));
@@ -430,6 +533,8 @@ impl<'a> Scanner<'a> {
         for user in users {
             if let Some(key) = self.add_user(user) {
                 self.accounts.listed.insert(key);
+            } else {
+                self.accounts.unkeyed += 1;
             }
         }
         self.progress("accounts", n as u64, total);
@@ -484,6 +589,10 @@ impl<'a> Scanner<'a> {
             )
         } else if self.is_admin_member() {
             self.resources_complete = true;
+            // Holds for any data: a direct member of confluence-administrators sees every space
+            // (ref §7.4), both listings — current and archived, without a type filter, so
+            // global and personal — were read to their end without a refusal, and the pre-9
+            // paging quirks only repeat spaces (de-duplicated by key), never hide one.
             Coverage::complete(
                 "resources",
                 format!(
@@ -701,8 +810,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The groups the member resource cannot serve: rebuilt from every known account's
-    /// `user/memberof` (only when such a group exists and the member resource was readable).
+    /// The groups no member resource of this server serves: rebuilt from every known account's
+    /// `user/memberof` (only when such a group exists and the member resource was readable), or
+    /// left out when [`ScanOptions::skip_memberof_rebuild`] says so.
     async fn member_of_sweep(&mut self) -> Result<(), Error> {
         if self.memberships.unservable.is_empty()
             || self.groups.is_none()
@@ -710,6 +820,11 @@ impl<'a> Scanner<'a> {
         {
             return Ok(());
         }
+        if self.options.skip_memberof_rebuild {
+            self.memberships.skipped = true;
+            return Ok(());
+        }
+        let requests_before = requests_sent(self.api);
         let wanted: HashMap<String, String> = self
             .memberships
             .unservable
@@ -752,6 +867,7 @@ impl<'a> Scanner<'a> {
             }
         }
         drop(answers);
+        sweep.requests = requests_sent(self.api).saturating_sub(requests_before);
         if sweep.vanished_users > 0 {
             self.builder.warning(format!(
                 "{} accounts disappeared during the member-of sweep",
@@ -764,18 +880,20 @@ impl<'a> Scanner<'a> {
     }
 
     /// The 9.3+ global permissions, where the server has them (probed from 9.0; a 404 means
-    /// it has not, and the collection is not reported).
+    /// it has not, and the collection is not reported): `permissions`, and — since the bulk list
+    /// may leave them out — `permissions/anonymous` and `permissions/unlicensed`.
     async fn global_permissions(&mut self) -> Result<(), Error> {
         if !self.at_least(9, 0) {
             return Ok(());
         }
-        let permissions: Vec<RestPermission> = match self.api.global_permissions().await {
+        let unreadable = |e: &Error| e.status().is_some() || matches!(e, Error::Decode { .. });
+        let mut permissions: Vec<RestPermission> = match self.api.global_permissions().await {
             Ok(None) => {
                 tracing::debug!("no global-permission resource on this server");
                 return Ok(());
             }
             Ok(Some(permissions)) => permissions,
-            Err(e) if e.status().is_some() || matches!(e, Error::Decode { .. }) => {
+            Err(e) if unreadable(&e) => {
                 self.builder.coverage(Coverage::incomplete(
                     "grants:global-permissions",
                     Some("permissions".into()),
@@ -786,7 +904,38 @@ impl<'a> Scanner<'a> {
             Err(e) => return Err(e),
         };
         self.progress("global permissions", 0, None);
+        let listed = permissions.len();
         let mut problems = Vec::new();
+        match self.api.global_anonymous_permissions().await {
+            Ok(Some(anonymous)) => permissions.extend(anonymous),
+            Ok(None) => problems.push(
+                "permissions/anonymous answered 404, so the anonymous grants are missing unless the bulk list holds them".to_owned(),
+            ),
+            Err(e) if unreadable(&e) => problems.push(format!(
+                "the anonymous global permissions could not be read ({e}); {NEEDS_ADMIN}"
+            )),
+            Err(e) => return Err(e),
+        }
+        match self.api.global_unlicensed_permissions().await {
+            Ok(Some(unlicensed)) if unlicensed.is_empty() => {}
+            Ok(Some(unlicensed)) => {
+                let names: BTreeSet<String> = unlicensed
+                    .iter()
+                    .map(|p| global_permission(&p.operation))
+                    .collect();
+                problems.push(format!(
+                    "{} global permissions granted to unlicensed authenticated users ({names:?}) are not listed: the inventory has no subject for those users",
+                    unlicensed.len()
+                ));
+            }
+            Ok(None) => problems.push(
+                "permissions/unlicensed answered 404, so whether unlicensed users hold global permissions is unknown".to_owned(),
+            ),
+            Err(e) if unreadable(&e) => problems.push(format!(
+                "the global permissions of unlicensed users could not be read ({e}); {NEEDS_ADMIN}"
+            )),
+            Err(e) => return Err(e),
+        }
         let mut odd = 0usize;
         for permission in &permissions {
             let name = global_permission(&permission.operation);
@@ -813,8 +962,15 @@ impl<'a> Scanner<'a> {
                 "{odd} grants to holders of an unknown shape were left out"
             ));
         }
-        let method = format!("permissions ({} grants)", permissions.len());
+        let method = format!(
+            "permissions ({listed} grants), permissions/anonymous ({} grants) and permissions/unlicensed",
+            permissions.len() - listed
+        );
         self.builder.coverage(if problems.is_empty() {
+            // Holds for any data: `permissions` is documented as every global permission granted
+            // to users and groups, `/anonymous` and `/unlicensed` were read too (whichever holds
+            // the anonymous grants, both were read; the unlicensed list was empty), every holder
+            // was resolved or shown not to exist, and nothing was refused.
             Coverage::complete("grants:global-permissions", method)
         } else {
             Coverage::incomplete(
@@ -850,8 +1006,15 @@ impl<'a> Scanner<'a> {
     fn finish_coverage(&mut self) {
         let accounts_complete = self.accounts_coverage();
         self.memberships_coverage(accounts_complete);
+        self.rebuild_warning();
         let method = std::mem::take(&mut self.space_method);
         self.builder.coverage(if self.space_problems.is_empty() {
+            // Holds for any data: every space of a complete space list (see `spaces`) had its
+            // stored permissions read whole — the REST list and `/permissions/anonymous` (the
+            // list may leave anonymous grants out), or `getSpacePermissionSets`, one set per
+            // permission type — nothing was refused, every holder was resolved or shown not to
+            // exist, and the one grant the server does not store (confluence-administrators
+            // administers every space) is added from the complete group list.
             Coverage::complete("grants:space-permissions", method)
         } else {
             Coverage::incomplete(
@@ -860,6 +1023,27 @@ impl<'a> Scanner<'a> {
                 self.space_problems.join("; "),
             )
         });
+    }
+
+    /// Where the member-of sweep ran: a warning with its cost (it is most of a scan's requests
+    /// on a large instance) and how to avoid it.
+    fn rebuild_warning(&mut self) {
+        let m = &self.memberships;
+        let Some(sweep) = &m.sweep else {
+            return;
+        };
+        let total = requests_sent(self.api).saturating_sub(self.requests_at_start);
+        let why = m
+            .no_query_form
+            .as_deref()
+            .unwrap_or("group/member?groupName= was not used");
+        self.builder.warning(format!(
+            "the members of {} groups ({}) were rebuilt from user/memberof, one request per account: {} of this scan's {total} requests ({} accounts), because {why} and {PATH_CANNOT}. To avoid the rebuild, {REBUILD_FIX}; or scan with --no-memberof-rebuild, which reports these groups' memberships as incomplete",
+            m.unservable.len(),
+            some_names(&m.unservable),
+            sweep.requests,
+            sweep.accounts,
+        ));
     }
 
     /// Accounts are complete when the listing was read to its end, is not empty, (for the
@@ -884,6 +1068,11 @@ impl<'a> Scanner<'a> {
         } else if listing.listed.is_empty() {
             Some(format!(
                 "{source} returned no users although the token's owner exists, so the token may not view users; only accounts seen as group members or permission holders are listed; {NEEDS_VIEW_USERS}"
+            ))
+        } else if listing.unkeyed > 0 {
+            Some(format!(
+                "{source} returned {} users without a user key, which cannot be listed; only accounts with a key are",
+                listing.unkeyed
             ))
         } else if listing.via_search && listing.stated_total != Some(listing.listed.len() as u64) {
             Some(match listing.stated_total {
@@ -912,12 +1101,19 @@ impl<'a> Scanner<'a> {
         let complete = detail.is_none();
         self.builder.coverage(match detail {
             Some(detail) => Coverage::incomplete("accounts", Some(method), detail),
+            // The spec's proof before 8.4: the search was read to its end, received exactly the
+            // `totalSize` it states, and holds every account met anywhere else (members, holders,
+            // the caller) — an index missing one of those would have shown here.
             None if listing.via_search => Coverage::complete(
                 "accounts",
                 format!(
                     "{method}; complete: read to the end, as many users as the stated totalSize, and every group member and permission holder among them"
                 ),
             ),
+            // Holds for any data: `user/list` is documented as every registered user,
+            // deactivated ones included (CONFSERVER-87291), it was read until the server gave no
+            // `next`, every entry had a key, and every account met anywhere else is in it (so a
+            // listing that leaves users out, as Onyx warns one may, is caught when it matters).
             None => Coverage::complete(
                 "accounts",
                 format!(
@@ -929,16 +1125,27 @@ impl<'a> Scanner<'a> {
     }
 
     fn memberships_coverage(&mut self, accounts_complete: bool) {
+        const AWKWARD: &str = "whose names hold '/', '\\' or ';' (or are '.' or '..')";
         let m = &self.memberships;
         let mut method = format!(
             "group/{{name}}/member?expand=status for {} groups (direct members)",
             m.read
         );
+        if m.read_by_query > 0 {
+            method.push_str(&format!(
+                "; group/member?groupName= for {} groups whose names the member resource's path cannot carry",
+                m.read_by_query
+            ));
+        }
         if let Some(sweep) = &m.sweep {
             method.push_str(&format!(
-                "; user/memberof?key= for each of {} accounts to rebuild {} groups whose names contain '/', '\\' or ';' (the member resource cannot serve them: CONFSERVER-54066)",
+                "; user/memberof?key= for each of {} accounts ({} requests) to rebuild {} groups {AWKWARD}, because {PATH_CANNOT} and {}",
                 sweep.accounts,
-                m.unservable.len()
+                sweep.requests,
+                m.unservable.len(),
+                m.no_query_form
+                    .as_deref()
+                    .unwrap_or("group/member?groupName= was not used")
             ));
         }
         let mut problems = Vec::new();
@@ -950,21 +1157,37 @@ impl<'a> Scanner<'a> {
         }
         if !m.unservable.is_empty() {
             match &m.sweep {
-                None if self.groups.is_some() => problems.push(format!(
-                    "the members of {} groups whose names contain '/', '\\' or ';' were not rebuilt",
-                    m.unservable.len()
+                None if m.skipped => problems.push(format!(
+                    "the members of {} groups {AWKWARD} were not read ({}): {PATH_CANNOT}, {}, and the user/memberof rebuild (one request per account) was skipped (--no-memberof-rebuild). For a complete answer, scan without that option, or {REBUILD_FIX}",
+                    m.unservable.len(),
+                    some_names(&m.unservable),
+                    m.no_query_form.as_deref().unwrap_or("no member resource serves them"),
                 )),
+                None if self.groups.is_some() && m.refused.is_none() => problems.push(format!(
+                    "the members of {} groups {AWKWARD} were not rebuilt: {}",
+                    m.unservable.len(),
+                    some_names(&m.unservable)
+                )),
+                None => {}
                 Some(sweep) if sweep.refused.is_some() => problems.push(format!(
-                    "user/memberof was refused ({}), so the members of {} groups whose names contain '/', '\\' or ';' are missing; {NEEDS_VIEW_USERS}",
+                    "user/memberof was refused ({}), so the members of {} groups {AWKWARD} are missing ({}); {NEEDS_VIEW_USERS}",
                     sweep.refused.as_deref().unwrap_or_default(),
-                    m.unservable.len()
+                    m.unservable.len(),
+                    some_names(&m.unservable)
                 )),
                 Some(_) if !accounts_complete => problems.push(format!(
-                    "the members of {} groups whose names contain '/', '\\' or ';' were rebuilt from the known accounts only, and the account list is incomplete",
-                    m.unservable.len()
+                    "the members of {} groups {AWKWARD} were rebuilt from the known accounts only, and the account list is incomplete ({})",
+                    m.unservable.len(),
+                    some_names(&m.unservable)
                 )),
                 _ => {}
             }
+        }
+        if m.unkeyed > 0 {
+            problems.push(format!(
+                "{} members were listed without a user key and cannot be recorded",
+                m.unkeyed
+            ));
         }
         if !m.vanished.is_empty() {
             problems.push(format!(
@@ -973,6 +1196,12 @@ impl<'a> Scanner<'a> {
             ));
         }
         self.builder.coverage(if problems.is_empty() {
+            // Holds for any data: the group list is complete (else a problem above), and every
+            // group's direct members were read to the end — by the member resource, by
+            // `group/member?groupName=` for names its path cannot carry, or, where neither serves
+            // a name, rebuilt from `user/memberof` of every account of a complete account list
+            // (`user/memberof` lists an account's direct groups, the other side of the same
+            // relation).
             Coverage::complete("memberships", method)
         } else {
             Coverage::incomplete("memberships", Some(method), problems.join("; "))

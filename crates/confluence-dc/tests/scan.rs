@@ -12,7 +12,7 @@ use confluence_dc::{ConfluenceClient, ScanOptions, scan};
 use dc_sim::dataset::resolve_version;
 use dc_sim::{Dataset, Faults, Product, RateLimit, Scale, Sim, SimConfig, TokenRole, generate};
 
-const VERSIONS: [&str; 3] = ["7.19", "8.5", "9.2"];
+const VERSIONS: [&str; 4] = ["7.19", "8.5", "9.2", "10.2"];
 
 fn dataset(scale: Scale) -> Dataset {
     generate(Product::Confluence, scale, 42)
@@ -36,12 +36,13 @@ fn client(sim: &Sim, role: TokenRole) -> Client {
 }
 
 async fn scan_sim(sim: &Sim, role: TokenRole) -> Inventory {
-    scan(
-        &ConfluenceClient::new(client(sim, role)),
-        &ScanOptions::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)))
+    scan_sim_with(sim, role, &ScanOptions::default()).await
+}
+
+async fn scan_sim_with(sim: &Sim, role: TokenRole, options: &ScanOptions) -> Inventory {
+    scan(&ConfluenceClient::new(client(sim, role)), options)
+        .await
+        .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)))
 }
 
 fn collections(inventory: &Inventory) -> Vec<&str> {
@@ -109,17 +110,17 @@ async fn every_version_scans_to_the_ground_truth() {
         for c in &inventory.coverage {
             assert!(c.complete, "{version}: {c:?}");
         }
-        assert_eq!(
-            collections(&inventory),
-            [
-                "accounts",
-                "grants:space-permissions",
-                "groups",
-                "memberships",
-                "resources"
-            ],
-            "{version}"
-        );
+        let mut expected = vec![
+            "accounts",
+            "grants:space-permissions",
+            "groups",
+            "memberships",
+            "resources",
+        ];
+        if version == "10.2" {
+            expected.insert(1, "grants:global-permissions");
+        }
+        assert_eq!(collections(&inventory), expected, "{version}");
         let accounts = coverage_of(&inventory, "accounts").method.unwrap();
         if version == "7.19" {
             assert!(accounts.contains("search?cql=type=user"), "{accounts}");
@@ -131,11 +132,28 @@ async fn every_version_scans_to_the_ground_truth() {
         }
         assert!(inventory.accounts.iter().all(|a| a.email.is_none()));
         let memberships = coverage_of(&inventory, "memberships").method.unwrap();
-        assert!(memberships.contains("user/memberof"), "{memberships}");
+        if version == "10.2" {
+            assert!(
+                memberships.contains("group/member?groupName="),
+                "{memberships}"
+            );
+            assert!(!memberships.contains("user/memberof"), "{memberships}");
+            assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
+        } else {
+            assert!(memberships.contains("user/memberof"), "{memberships}");
+            assert!(
+                inventory
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("user/memberof")),
+                "{version}: {:?}",
+                inventory.warnings
+            );
+        }
         let permissions = coverage_of(&inventory, "grants:space-permissions")
             .method
             .unwrap();
-        if version == "9.2" {
+        if version == "9.2" || version == "10.2" {
             assert!(permissions.contains("REST"), "{permissions}");
             assert!(!permissions.contains("JSON-RPC"), "{permissions}");
         } else {
@@ -144,14 +162,178 @@ async fn every_version_scans_to_the_ground_truth() {
         // The groups with a '/' are among those whose members are right.
         assert!(inventory.memberships.iter().any(|m| m.group.contains('/')));
         let served = sim.counters().snapshot();
+        // Expected 404s: `user/list` on 7.19, the global permissions before 9.3 (an unknown
+        // resource), and the probe of `group/member?groupName=` before 10.2 (read there as the
+        // group `member`, which does not exist).
         let errors: Vec<_> = served
             .iter()
             .filter(|((endpoint, status), _)| {
-                *status >= 400 && !endpoint.contains("user/list") && !endpoint.contains("unknown")
+                let expected = endpoint.contains("user/list")
+                    || endpoint.contains("unknown")
+                    || (*status == 404 && endpoint == "GET /rest/api/group/{groupName}");
+                *status >= 400 && !expected
             })
             .collect();
         assert!(errors.is_empty(), "{version}: {errors:?}");
     }
+}
+
+fn group(name: &str, members: Vec<u32>) -> dc_sim::dataset::Group {
+    dc_sim::dataset::Group {
+        name: name.to_owned(),
+        members,
+        subgroups: Vec::new(),
+    }
+}
+
+/// The groups whose names no member-resource path can carry: `/` (generated), and added here
+/// `\`, `;` and the dot segment `..`.
+fn with_awkward_names(mut data: Dataset) -> Dataset {
+    data.groups.push(group("back\\slash", vec![3, 4]));
+    data.groups.push(group("semi;colon", vec![5]));
+    data.groups.push(group("..", vec![6, 7, 8]));
+    data
+}
+
+const MEMBER_OF: &str = "GET /rest/api/user/memberof";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_10_2_awkward_group_names_are_read_by_query_not_rebuilt() {
+    let sim = Sim::start(sim_config(
+        with_awkward_names(dataset(Scale::SMALL)),
+        "10.2",
+    ))
+    .await
+    .unwrap();
+    let inventory = scan_sim(&sim, TokenRole::Admin).await;
+    let truth = sim.ground_truth();
+    assert_same_records(&inventory, &truth);
+    assert_eq!(inventory.memberships, truth.memberships);
+    for c in &inventory.coverage {
+        assert!(c.complete, "{c:?}");
+    }
+    let counters = sim.counters();
+    // One user/memberof: the token owner's own groups (is it an administrator?); none per user.
+    assert_eq!(counters.endpoint(MEMBER_OF), 1);
+    let awkward = truth
+        .groups
+        .iter()
+        .filter(|g| !confluence_dc::api::member_resource_serves(&g.name))
+        .count() as u64;
+    assert!(awkward >= 4, "{awkward}");
+    // One probe, then each awkward group read whole, 200 members a page.
+    let pages: u64 = truth
+        .groups
+        .iter()
+        .filter(|g| !confluence_dc::api::member_resource_serves(&g.name))
+        .map(|g| {
+            let members = truth
+                .memberships
+                .iter()
+                .filter(|m| m.group == g.name)
+                .count();
+            members.div_ceil(200).max(1) as u64
+        })
+        .sum();
+    assert_eq!(counters.endpoint("GET /rest/api/group/member"), pages + 1);
+    for name in ["back\\slash", "semi;colon", ".."] {
+        assert!(
+            inventory.memberships.iter().any(|m| m.group == name),
+            "{name}"
+        );
+    }
+    let method = coverage_of(&inventory, "memberships").method.unwrap();
+    assert!(
+        method.contains(&format!("group/member?groupName= for {awkward} groups")),
+        "{method}"
+    );
+    assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_8_5_the_rebuild_is_warned_about_with_its_cost() {
+    let sim = Sim::start(sim_config(with_awkward_names(dataset(Scale::SMALL)), "8.5"))
+        .await
+        .unwrap();
+    let inventory = scan_sim(&sim, TokenRole::Admin).await;
+    let truth = sim.ground_truth();
+    assert_same_records(&inventory, &truth);
+    assert!(coverage_of(&inventory, "memberships").complete);
+    let counters = sim.counters();
+    let per_user = counters.endpoint(MEMBER_OF) - 1;
+    assert_eq!(per_user, truth.accounts.len() as u64);
+    // The probe found no query form: 404, the group `member` does not exist on 8.5.
+    assert_eq!(counters.endpoint("GET /rest/api/group/member"), 0);
+    let warning = inventory
+        .warnings
+        .iter()
+        .find(|w| w.contains("user/memberof"))
+        .expect("a warning about the rebuild");
+    let total = counters.total();
+    for words in [
+        format!("{per_user} of this scan's {total} requests"),
+        "rename those groups".to_owned(),
+        "CONFSERVER-54066".to_owned(),
+        "group/member?groupName=".to_owned(),
+        "--no-memberof-rebuild".to_owned(),
+        "\"semi;colon\"".to_owned(),
+    ] {
+        assert!(warning.contains(&words), "{words:?} not in {warning}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipping_the_rebuild_reports_those_groups_incomplete() {
+    let sim = Sim::start(sim_config(with_awkward_names(dataset(Scale::SMALL)), "8.5"))
+        .await
+        .unwrap();
+    let options = ScanOptions {
+        skip_memberof_rebuild: true,
+        ..ScanOptions::default()
+    };
+    let inventory = scan_sim_with(&sim, TokenRole::Admin, &options).await;
+    let truth = sim.ground_truth();
+    assert_eq!(sim.counters().endpoint(MEMBER_OF), 1);
+    let skipped: Vec<&str> = truth
+        .groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .filter(|g| !confluence_dc::api::member_resource_serves(g))
+        .collect();
+    assert!(skipped.iter().any(|g| g.contains('/')), "{skipped:?}");
+    // Every other membership is there, none of the skipped groups'.
+    let expected: Vec<_> = truth
+        .memberships
+        .iter()
+        .filter(|m| !skipped.contains(&m.group.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(inventory.memberships, expected);
+    let mut words = vec![
+        "--no-memberof-rebuild",
+        "rename those groups",
+        "group/member?groupName=",
+    ];
+    words.extend(skipped.iter().copied());
+    assert_gap(&inventory, "memberships", &words);
+    for collection in [
+        "accounts",
+        "groups",
+        "resources",
+        "grants:space-permissions",
+    ] {
+        assert!(coverage_of(&inventory, collection).complete, "{collection}");
+    }
+    assert_eq!(inventory.accounts, truth.accounts);
+    assert!(
+        !inventory
+            .warnings
+            .iter()
+            .any(|w| w.contains("user/memberof requests")),
+        "{:?}",
+        inventory.warnings
+    );
+    assert_valid(&inventory);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -300,8 +482,10 @@ async fn rate_limits_and_faults_change_nothing() {
     );
 }
 
-/// A 9.3+ server (wiremock, as the simulator plays 9.2): the global permissions are read and
-/// mapped onto `system`, and their collection is reported.
+/// A 9.3 server (wiremock; the simulator plays 9.2.3 and 10.2): the global permissions —
+/// the bulk list, the anonymous and the unlicensed ones — are read and mapped onto `system`,
+/// and their collection is reported; grants to unlicensed users, which the inventory cannot
+/// name, make it incomplete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_permissions_are_read_where_the_server_has_them() {
     use serde_json::{Value, json};
@@ -385,6 +569,12 @@ async fn global_permissions_are_read_where_the_server_has_them() {
                  "subject": {"type": "user", "userKey": "k1"}}
             ]),
         ),
+        (
+            "/rest/api/permissions/anonymous",
+            None,
+            json!([{"operation": {"targetType": "application", "operationKey": "use"},
+                    "subject": {"type": "anonymous", "displayName": "Anonymous"}}]),
+        ),
     ];
     for (at, query, body) in answers {
         let mut mock = Mock::given(method("GET")).and(path(at));
@@ -395,10 +585,18 @@ async fn global_permissions_are_read_where_the_server_has_them() {
             .mount(&server)
             .await;
     }
+    let unlicensed = Mock::given(method("GET"))
+        .and(path("/rest/api/permissions/unlicensed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount_as_scoped(&server)
+        .await;
     let client = atlassian_core::test_util::test_client(&server.uri(), Some("token"));
-    let inventory = scan(&ConfluenceClient::new(client), &ScanOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)));
+    let inventory = scan(
+        &ConfluenceClient::new(client.clone()),
+        &ScanOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)));
     assert_valid(&inventory);
     assert_eq!(
         collections(&inventory),
@@ -436,6 +634,7 @@ async fn global_permissions_are_read_where_the_server_has_them() {
                 "system:administer",
                 "group:confluence-administrators"
             ),
+            ("system", "system:application:use", "anonymous"),
             ("system", "system:application:use", "group:confluence-users"),
             ("system", "system:space:create", "account:k1"),
         ]
@@ -443,4 +642,67 @@ async fn global_permissions_are_read_where_the_server_has_them() {
     assert_eq!(inventory.system.instance_id.as_deref(), Some("abc-123"));
     assert_eq!(inventory.system.title.as_deref(), Some("Wiki"));
     assert_eq!(inventory.accounts[1].active, Some(false));
+
+    // Unlicensed users holding a global permission: no subject names them.
+    drop(unlicensed);
+    Mock::given(method("GET"))
+        .and(path("/rest/api/permissions/unlicensed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"operation": {"targetType": "space", "operationKey": "read"},
+             "subject": {"type": "unlicensed", "displayName": "Unlicensed users"}}
+        ])))
+        .mount(&server)
+        .await;
+    let inventory = scan(&ConfluenceClient::new(client), &ScanOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("scan failed: {}", atlassian_core::error_chain(&e)));
+    assert_gap(
+        &inventory,
+        "grants:global-permissions",
+        &["unlicensed", "system:space:read"],
+    );
+}
+
+/// What the rebuild costs, and what the query form and the option save: a 20,000-user instance
+/// with one group whose name holds `/`, on 8.5 (rebuild), 8.5 with the rebuild skipped, and 10.2
+/// (query form). Slow; run with `cargo test -p confluence-dc --test scan -- --ignored
+/// --nocapture`.
+#[ignore = "slow: a measurement"]
+#[allow(clippy::print_stdout)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measure_the_rebuild_on_20000_users() {
+    let scale = Scale {
+        users: 20_000,
+        groups: 600,
+        memberships: 120_000,
+        ..Scale::SMALL
+    };
+    let mut data = generate(Product::Confluence, scale, 42);
+    let mut kept = false;
+    for (i, g) in data.groups.iter_mut().enumerate() {
+        if !confluence_dc::api::member_resource_serves(&g.name) {
+            if kept {
+                g.name = format!("{}-{i}", g.name.replace(['/', '\\', ';', '.'], "-"));
+            }
+            kept = true;
+        }
+    }
+    for (version, skip) in [("8.5", false), ("8.5", true), ("10.2", false)] {
+        let sim = Sim::start(sim_config(data.clone(), version)).await.unwrap();
+        let options = ScanOptions {
+            skip_memberof_rebuild: skip,
+            ..ScanOptions::default()
+        };
+        let started = std::time::Instant::now();
+        let inventory = scan_sim_with(&sim, TokenRole::Admin, &options).await;
+        let counters = sim.counters();
+        println!(
+            "{version} skip={skip}: {} requests ({} user/memberof, {} group/member?groupName=) in {:.1} s; memberships complete: {}",
+            counters.total(),
+            counters.endpoint(MEMBER_OF),
+            counters.endpoint("GET /rest/api/group/member"),
+            started.elapsed().as_secs_f64(),
+            coverage_of(&inventory, "memberships").complete,
+        );
+    }
 }

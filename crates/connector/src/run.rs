@@ -84,6 +84,7 @@ pub async fn scan(
             })
         }),
         memberships,
+        skip_memberof_rebuild: settings.skip_memberof_rebuild,
     };
     let inventory = match probed.product {
         ProductKind::Jira => {

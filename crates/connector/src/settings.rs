@@ -56,6 +56,8 @@ pub struct ConnectionSettings {
     pub product: ProductChoice,
     /// Receives every answer of the scan's client (`cargo xtask snapshot` records this way).
     pub recorder: Option<atlassian_core::record::RecorderHandle>,
+    /// Skip the one-request-per-account membership rebuild (`--no-memberof-rebuild`).
+    pub skip_memberof_rebuild: bool,
 }
 
 impl ConnectionSettings {
@@ -70,6 +72,7 @@ impl ConnectionSettings {
             concurrency: 8,
             product: ProductChoice::Auto,
             recorder: None,
+            skip_memberof_rebuild: false,
         }
     }
 
