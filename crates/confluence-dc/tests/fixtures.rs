@@ -14,7 +14,7 @@ async fn every_recorded_version_replays_to_its_snapshot() {
     let versions: Vec<&str> = inventories.iter().map(|(v, _)| v.as_str()).collect();
     assert_eq!(
         versions,
-        ["7.19", "8.5", "9.2"],
+        ["10.2", "7.19", "8.5", "9.2"],
         "one fixture set per version"
     );
     for (version, inventory) in inventories {
