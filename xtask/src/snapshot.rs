@@ -15,7 +15,7 @@ pub const FIXTURE_SEED: u64 = 7;
 pub fn versions(product: &str) -> &'static [&'static str] {
     match product {
         "jira" => &["8.20", "9.12", "10.3", "11.3"],
-        _ => &["7.19", "8.5", "9.2"],
+        _ => &["7.19", "8.5", "9.2", "10.2"],
     }
 }
 

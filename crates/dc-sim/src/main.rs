@@ -46,7 +46,8 @@ enum Command {
     Serve {
         #[command(flatten)]
         data: DatasetArgs,
-        /// Version to play (jira: 8.20, 9.12, 10.3; confluence: 7.19, 8.5, 9.2).
+        /// Version to play (jira: 8.20, 9.12, 10.3, 11.3, or any full version such as 10.3.12;
+        /// confluence: 7.19, 8.5, 9.2, 10.2).
         #[arg(long)]
         version: String,
         /// Serve HTTPS with a CA made on the fly.
