@@ -2,6 +2,7 @@
 //! can check the checked-in fixtures against what the simulator records now.
 
 pub mod anonymise;
+pub mod bench;
 pub mod demo;
 pub mod snapshot;
 

@@ -1,0 +1,788 @@
+//! `cargo xtask bench`: what one scan of a simulated instance costs. Generates a dc-sim dataset
+//! and its ground truth, serves it from the release `dc-sim` binary (its own process, so its
+//! memory is never counted) at a stated latency, and runs the release `atlassian-dc scan` against
+//! it, once per output format, each time against a freshly started simulator. Prints the requests
+//! the simulator served by endpoint, the wall time, the latency floor (requests × latency ÷
+//! concurrency), the scanner's peak RSS and CPU time, the accounts found against the ground
+//! truth, and the inventory's `accounts` coverage.
+//!
+//! Peak RSS is `ru_maxrss` from `wait4` on the scanner's process alone. Linux starts a new
+//! program's `ru_maxrss` at the peak RSS of the memory it replaced at `exec` — with
+//! `posix_spawn`, the *parent's* — so a scanner spawned by this (large, by then) process would
+//! report this process's peak. The scanner is therefore started by a fresh, small copy of this
+//! binary (`xtask measure`), which reaps it and writes its figures to a file; that copy's own peak
+//! is the floor of the measurement, and the report prints it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use atlassian_core::Inventory;
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// `jira` or `confluence`.
+    pub product: String,
+    /// The version the simulator plays (`8.20`, `9.12`, …).
+    pub version: String,
+    /// A dc-sim scale name (`small`, `employees-5k`, …).
+    pub scale: String,
+    /// The generator's seed.
+    pub seed: u64,
+    /// Latency the simulator adds to every answer.
+    pub latency_ms: u64,
+    /// The scanner's `--concurrency`.
+    pub concurrency: usize,
+    /// Output formats to measure, in order (`json`, `ndjson`).
+    pub formats: Vec<String>,
+    /// `match-all` or `dot-only`: how Jira's `user/search?username=.` reads the dot.
+    pub dot_query: String,
+    /// Serve HTTPS (with a CA made on the fly) instead of plain HTTP.
+    pub tls: bool,
+    /// Build the release binaries first.
+    pub build: bool,
+}
+
+/// One scan, measured.
+#[derive(Debug)]
+pub struct ScanRun {
+    /// `json` or `ndjson`.
+    pub format: String,
+    /// Requests the simulator served, per (endpoint, status).
+    pub requests: BTreeMap<(String, u16), u64>,
+    /// From the scanner's start to its exit.
+    pub wall: Duration,
+    /// The scanner's peak resident set size, in bytes.
+    pub peak_rss: u64,
+    /// The scanner's CPU time, user and system.
+    pub cpu: Duration,
+    /// The peak RSS of the process that started the scanner (the floor of `peak_rss`).
+    pub floor: u64,
+    /// What it wrote.
+    pub inventory: Inventory,
+}
+
+impl ScanRun {
+    /// All requests served.
+    pub fn total(&self) -> u64 {
+        self.requests.values().sum()
+    }
+}
+
+/// Runs the benchmark and prints its report.
+#[allow(clippy::print_stdout)]
+pub fn bench(root: &Path, opts: &BenchOptions) -> anyhow::Result<()> {
+    if !["jira", "confluence"].contains(&opts.product.as_str()) {
+        bail!("unknown product {:?} (jira or confluence)", opts.product);
+    }
+    if !["match-all", "dot-only"].contains(&opts.dot_query.as_str()) {
+        bail!(
+            "unknown dot query reading {:?} (match-all or dot-only)",
+            opts.dot_query
+        );
+    }
+    if opts.formats.is_empty() {
+        bail!("no output format to measure");
+    }
+    if dc_sim::Scale::named(&opts.scale).is_none() {
+        bail!(
+            "unknown scale {:?} ({})",
+            opts.scale,
+            dc_sim::Scale::NAMES.join(", ")
+        );
+    }
+    if opts.build {
+        println!("building atlassian-dc and dc-sim (release) …");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(&cargo)
+            .current_dir(root)
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "-p",
+                "connector",
+                "-p",
+                "dc-sim",
+                "--bins",
+            ])
+            .status()
+            .context("running cargo build")?;
+        if !status.success() {
+            bail!("cargo build --release failed");
+        }
+    }
+    let release = root.join("target/release");
+    let scanner = release.join("atlassian-dc");
+    let sim = release.join("dc-sim");
+    for binary in [&scanner, &sim] {
+        if !binary.exists() {
+            bail!(
+                "{} is missing: run without --no-build, or `cargo build --release -p connector -p dc-sim`",
+                binary.display()
+            );
+        }
+    }
+
+    let dir = root.join("target/bench").join(format!(
+        "{}-{}-{}-{}-seed{}",
+        opts.product, opts.version, opts.scale, opts.dot_query, opts.seed
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dataset = dir.join("dataset.json");
+    let truth_path = dir.join("truth.json");
+    let started = Instant::now();
+    let status = Command::new(&sim)
+        .args(["generate", "--product", &opts.product])
+        .args(["--version", &opts.version, "--scale", &opts.scale])
+        .args([
+            "--seed",
+            &opts.seed.to_string(),
+            "--dot-query",
+            &opts.dot_query,
+        ])
+        .arg("--out")
+        .arg(&dataset)
+        .arg("--ground-truth")
+        .arg(&truth_path)
+        .status()
+        .context("running dc-sim generate")?;
+    if !status.success() {
+        bail!("dc-sim generate failed ({status})");
+    }
+    let generated_in = started.elapsed();
+    let truth = read_inventory(&truth_path)?;
+
+    let mut runs = Vec::new();
+    for format in &opts.formats {
+        println!("scanning ({format}) …");
+        runs.push(
+            scan_once(&sim, &scanner, &dataset, &dir, opts, format)
+                .with_context(|| format!("the {format} scan"))?,
+        );
+    }
+    println!();
+    print!("{}", report(opts, &truth, &runs, &dir, generated_in));
+    Ok(())
+}
+
+/// What the ground truth holds, for the report's heading.
+fn sizes(truth: &Inventory) -> String {
+    let employees = truth
+        .accounts
+        .iter()
+        .filter_map(|a| a.username.as_deref())
+        .filter(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()))
+        .count();
+    let mut sizes = format!("{} accounts", thousands(truth.accounts.len() as u64));
+    if employees > 0 {
+        let _ = write!(sizes, " ({} employee numbers)", thousands(employees as u64));
+    }
+    let _ = write!(
+        sizes,
+        ", {} groups, {} memberships, {} resources",
+        thousands(truth.groups.len() as u64),
+        thousands(truth.memberships.len() as u64),
+        thousands(truth.resources.len() as u64),
+    );
+    sizes
+}
+
+fn read_inventory(path: &Path) -> anyhow::Result<Inventory> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Inventory::read_auto(&bytes).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Starts a simulator, scans it once, stops it.
+fn scan_once(
+    sim_binary: &Path,
+    scanner: &Path,
+    dataset: &Path,
+    dir: &Path,
+    opts: &BenchOptions,
+    format: &str,
+) -> anyhow::Result<ScanRun> {
+    let mut sim = SimProcess::start(sim_binary, dataset, opts)?;
+    let out = dir.join(format!("inventory.{format}"));
+    let log = dir.join(format!("scan-{format}.log"));
+    let report = dir.join(format!("measure-{format}.txt"));
+    let _ = std::fs::remove_file(&report);
+    // This very binary, even if a build has replaced the file since it started (others share
+    // target/).
+    let this = Path::new("/proc/self/exe");
+    let this = if this.exists() {
+        this.to_owned()
+    } else {
+        std::env::current_exe().context("this program's path")?
+    };
+    let mut command = Command::new(this);
+    command
+        .arg("measure")
+        .arg("--report")
+        .arg(&report)
+        .arg("--")
+        .arg(scanner)
+        .args(["scan", &sim.base_url, "--product", &opts.product])
+        .args(["--concurrency", &opts.concurrency.to_string()])
+        .args(["--format", format, "--no-progress", "--out"])
+        .arg(&out)
+        .env("ATLASSIAN_PAT", &sim.token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?,
+        );
+    if let Some(ca) = &sim.ca {
+        command.arg("--ca-cert").arg(ca);
+    }
+    let status = command.status().context("starting xtask measure")?;
+    let measured = Measured::read_file(&report);
+    let requests = sim.stop()?;
+    let measured = measured.with_context(|| format!("xtask measure failed ({status})"))?;
+    if !measured.status.success() {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        bail!("atlassian-dc scan failed ({}):\n{text}", measured.status);
+    }
+    Ok(ScanRun {
+        format: format.to_owned(),
+        requests,
+        wall: measured.wall,
+        peak_rss: measured.peak_rss,
+        cpu: measured.cpu,
+        floor: measured.floor,
+        inventory: read_inventory(&out)?,
+    })
+}
+
+/// What `xtask measure` found, read back from its report file.
+#[derive(Debug)]
+pub struct Measured {
+    /// How the program ended.
+    pub status: std::process::ExitStatus,
+    /// Its peak RSS, bytes.
+    pub peak_rss: u64,
+    /// Its CPU time, user and system.
+    pub cpu: Duration,
+    /// From its start to its exit.
+    pub wall: Duration,
+    /// The measuring process's own peak RSS when it started the program, bytes.
+    pub floor: u64,
+}
+
+impl Measured {
+    fn write(&self, path: &Path) -> anyhow::Result<()> {
+        use std::os::unix::process::ExitStatusExt;
+        let text = format!(
+            "status {}\npeak_rss {}\ncpu_us {}\nwall_us {}\nfloor {}\n",
+            self.status.into_raw(),
+            self.peak_rss,
+            self.cpu.as_micros(),
+            self.wall.as_micros(),
+            self.floor
+        );
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Reads what [`measure`] wrote.
+    pub fn read_file(path: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::process::ExitStatusExt;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let field = |name: &str| -> anyhow::Result<i64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .and_then(|v| v.trim().parse().ok())
+                .with_context(|| format!("{}: no {name}", path.display()))
+        };
+        let unsigned = |name: &str| -> anyhow::Result<u64> { Ok(field(name)?.max(0) as u64) };
+        Ok(Self {
+            status: std::process::ExitStatus::from_raw(i32::try_from(field("status")?)?),
+            peak_rss: unsigned("peak_rss")?,
+            cpu: Duration::from_micros(unsigned("cpu_us")?),
+            wall: Duration::from_micros(unsigned("wall_us")?),
+            floor: unsigned("floor")?,
+        })
+    }
+}
+
+/// `xtask measure --report FILE -- PROGRAM ARGS…`: runs the program (stdio and environment
+/// inherited), reaps it with `wait4`, and writes its exit status, peak RSS, CPU and wall time,
+/// and this process's own peak RSS at the start (the floor) to FILE. Meant to be started fresh by
+/// [`bench()`], so that the floor is this small process's, not the benchmark's.
+pub fn measure(report: &Path, program: &Path, args: &[String]) -> anyhow::Result<()> {
+    let floor = own_peak_rss().unwrap_or(0);
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .spawn()
+        .with_context(|| format!("starting {}", program.display()))?;
+    // Reaped here, with its resource usage; never by `Child::wait`.
+    let exit = sys::wait4(child.id()).context("waiting for the program")?;
+    let wall = started.elapsed();
+    drop(child);
+    Measured {
+        status: exit.status,
+        peak_rss: exit.peak_rss,
+        cpu: exit.cpu,
+        wall,
+        floor,
+    }
+    .write(report)
+}
+
+/// This process's peak RSS so far (`VmHWM`), bytes.
+fn own_peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// The release `dc-sim serve`, in its own process: its answers are counted, its memory is not.
+struct SimProcess {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    base_url: String,
+    token: String,
+    ca: Option<PathBuf>,
+    stopped: bool,
+}
+
+impl SimProcess {
+    fn start(binary: &Path, dataset: &Path, opts: &BenchOptions) -> anyhow::Result<Self> {
+        let mut command = Command::new(binary);
+        command
+            .args([
+                "serve",
+                "--product",
+                &opts.product,
+                "--version",
+                &opts.version,
+            ])
+            .arg("--dataset")
+            .arg(dataset)
+            .args(["--latency-ms", &opts.latency_ms.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        if opts.tls {
+            command.arg("--tls");
+        }
+        let mut child = command.spawn().context("starting dc-sim serve")?;
+        let stdout = child.stdout.take().context("dc-sim's stdout")?;
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut sim = Self {
+            child,
+            lines,
+            base_url: String::new(),
+            token: String::new(),
+            ca: None,
+            stopped: false,
+        };
+        // `<product> <version> at <url>`, then a token per role, then `ca <path>` with --tls.
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while sim.base_url.is_empty() || sim.token.is_empty() || (opts.tls && sim.ca.is_none()) {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let line = sim
+                .lines
+                .recv_timeout(wait)
+                .context("dc-sim serve did not print its URL, token and CA")?;
+            if let Some((head, url)) = line.split_once(" at ")
+                && head.starts_with(&opts.product)
+            {
+                url.clone_into(&mut sim.base_url);
+            } else if let Some(rest) = line.strip_prefix("token admin") {
+                sim.token = rest
+                    .split_whitespace()
+                    .next()
+                    .context("a token after `token admin`")?
+                    .to_owned();
+            } else if let Some(path) = line.strip_prefix("ca ") {
+                sim.ca = Some(PathBuf::from(path));
+            }
+        }
+        Ok(sim)
+    }
+
+    /// Interrupts the simulator and reads the request counters it prints on Ctrl-C.
+    fn stop(&mut self) -> anyhow::Result<BTreeMap<(String, u16), u64>> {
+        sys::interrupt(self.child.id()).context("interrupting dc-sim")?;
+        self.stopped = true;
+        let mut lines = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) {
+            lines.push(line);
+        }
+        self.child.wait().context("waiting for dc-sim")?;
+        parse_counters(&lines)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        if !self.stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The counters table `dc-sim serve` prints on Ctrl-C: `<N> requests`, then
+/// `<count>  <status>  <METHOD> <endpoint>` per line.
+pub fn parse_counters(lines: &[String]) -> anyhow::Result<BTreeMap<(String, u16), u64>> {
+    let start = lines
+        .iter()
+        .position(|l| l.ends_with(" requests") && l.split_whitespace().count() == 2)
+        .context("dc-sim printed no request counters")?;
+    let total: u64 = lines[start]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .context("a request total")?;
+    let mut counters = BTreeMap::new();
+    for line in &lines[start + 1..] {
+        let mut parts = line.trim_start().splitn(3, "  ");
+        let (Some(count), Some(status), Some(endpoint)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (Ok(count), Ok(status)) = (count.trim().parse::<u64>(), status.trim().parse::<u16>())
+        else {
+            continue;
+        };
+        counters.insert((endpoint.trim().to_owned(), status), count);
+    }
+    let counted: u64 = counters.values().sum();
+    if counted != total {
+        bail!("dc-sim's counters add up to {counted}, not its total {total}");
+    }
+    Ok(counters)
+}
+
+/// The report: one column per format.
+pub fn report(
+    opts: &BenchOptions,
+    truth: &Inventory,
+    runs: &[ScanRun],
+    dir: &Path,
+    generated_in: Duration,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} · {} ({}) · dot query {} · latency {} ms · concurrency {}{}",
+        opts.product,
+        truth.system.version,
+        opts.scale,
+        sizes(truth),
+        opts.dot_query,
+        opts.latency_ms,
+        opts.concurrency,
+        if opts.tls { " · HTTPS" } else { "" },
+    );
+    let _ = writeln!(
+        out,
+        "dataset, ground truth, inventories and scan logs in {} (generated in {:.1} s)\n",
+        dir.display(),
+        generated_in.as_secs_f64()
+    );
+
+    // Endpoints, each with its status when not 200.
+    let endpoints: BTreeSet<(String, u16)> = runs
+        .iter()
+        .flat_map(|r| r.requests.keys().cloned())
+        .collect();
+    let label = |(endpoint, status): &(String, u16)| {
+        if *status == 200 {
+            format!("  {endpoint}")
+        } else {
+            format!("  {endpoint} → {status}")
+        }
+    };
+    let floor = |run: &ScanRun| {
+        Duration::from_secs_f64(
+            run.total() as f64 * opts.latency_ms as f64 / 1000.0 / opts.concurrency.max(1) as f64,
+        )
+    };
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    rows.push((
+        "requests".to_owned(),
+        runs.iter().map(|r| thousands(r.total())).collect(),
+    ));
+    for key in &endpoints {
+        rows.push((
+            label(key),
+            runs.iter()
+                .map(|r| thousands(r.requests.get(key).copied().unwrap_or(0)))
+                .collect(),
+        ));
+    }
+    rows.push((
+        "wall time".to_owned(),
+        runs.iter().map(|r| seconds(r.wall)).collect(),
+    ));
+    rows.push((
+        format!(
+            "latency floor (requests × {} ms ÷ {})",
+            opts.latency_ms, opts.concurrency
+        ),
+        runs.iter().map(|r| seconds(floor(r))).collect(),
+    ));
+    rows.push((
+        "wall ÷ floor".to_owned(),
+        runs.iter()
+            .map(|r| {
+                let f = floor(r).as_secs_f64();
+                if f > 0.0 {
+                    format!("{:.2}", r.wall.as_secs_f64() / f)
+                } else {
+                    "-".to_owned()
+                }
+            })
+            .collect(),
+    ));
+    rows.push((
+        "scanner peak RSS".to_owned(),
+        runs.iter().map(|r| megabytes(r.peak_rss)).collect(),
+    ));
+    rows.push((
+        "scanner CPU (user + system)".to_owned(),
+        runs.iter().map(|r| seconds(r.cpu)).collect(),
+    ));
+    let truth_keys: BTreeSet<&str> = truth.accounts.iter().map(|a| a.key.as_str()).collect();
+    rows.push((
+        "accounts found / ground truth".to_owned(),
+        runs.iter()
+            .map(|r| {
+                format!(
+                    "{} / {}",
+                    thousands(r.inventory.accounts.len() as u64),
+                    thousands(truth_keys.len() as u64)
+                )
+            })
+            .collect(),
+    ));
+
+    let label_width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let value_width = rows
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|s| s.chars().count()))
+        .chain(runs.iter().map(|r| r.format.len()))
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = write!(out, "{:label_width$}", "");
+    for run in runs {
+        let _ = write!(out, "  {:>value_width$}", run.format);
+    }
+    out.push('\n');
+    for (label, values) in &rows {
+        let pad = label_width - label.chars().count();
+        let _ = write!(out, "{label}{}", " ".repeat(pad));
+        for value in values {
+            let pad = value_width.saturating_sub(value.chars().count());
+            let _ = write!(out, "  {}{value}", " ".repeat(pad));
+        }
+        out.push('\n');
+    }
+
+    if let Some(floor) = runs.iter().map(|r| r.floor).max() {
+        let _ = writeln!(
+            out,
+            "(peak RSS: ru_maxrss of the scanner alone, started by a fresh `xtask measure` whose \
+             own peak, {}, is the floor of the figure)",
+            megabytes(floor)
+        );
+    }
+    out.push('\n');
+    for run in runs {
+        let inv = &run.inventory;
+        let found: BTreeSet<&str> = inv.accounts.iter().map(|a| a.key.as_str()).collect();
+        let missing: Vec<&str> = truth
+            .accounts
+            .iter()
+            .filter(|a| !found.contains(a.key.as_str()))
+            .map(|a| a.username.as_deref().unwrap_or(&a.key))
+            .collect();
+        let extra = found.difference(&truth_keys).count();
+        let coverage = inv.coverage.iter().find(|c| c.collection == "accounts");
+        let _ = match coverage {
+            Some(c) => writeln!(
+                out,
+                "{}: accounts coverage: {}{}{}",
+                run.format,
+                if c.complete { "complete" } else { "INCOMPLETE" },
+                c.method
+                    .as_deref()
+                    .map(|m| format!(" · method: {m}"))
+                    .unwrap_or_default(),
+                c.detail
+                    .as_deref()
+                    .map(|d| format!(" · detail: {d}"))
+                    .unwrap_or_default(),
+            ),
+            None => writeln!(out, "{}: accounts coverage: (no line)", run.format),
+        };
+        if !missing.is_empty() {
+            let shown: Vec<&str> = missing.iter().take(8).copied().collect();
+            let _ = writeln!(
+                out,
+                "{}: {} accounts of the ground truth missing, e.g. {}",
+                run.format,
+                thousands(missing.len() as u64),
+                shown.join(", ")
+            );
+        }
+        if extra > 0 {
+            let _ = writeln!(
+                out,
+                "{}: {extra} accounts not in the ground truth",
+                run.format
+            );
+        }
+    }
+    out
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// `12345` → `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The two system calls std does not offer: reaping a child with its resource usage, and
+/// interrupting a process (the simulator prints its counters on SIGINT).
+#[allow(unsafe_code)]
+mod sys {
+    use std::io;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
+    use std::time::Duration;
+
+    /// How a reaped child ended, and what it used.
+    #[derive(Debug)]
+    pub struct Exit {
+        pub status: ExitStatus,
+        /// Peak resident set size, bytes (`ru_maxrss` of this child alone).
+        pub peak_rss: u64,
+        /// User plus system CPU time.
+        pub cpu: Duration,
+    }
+
+    fn timeval(t: libc::timeval) -> Duration {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    }
+
+    /// Waits for child `pid` to exit and reaps it: `wait4`, which reports that child's own
+    /// resource usage (not that of every child, as `getrusage(RUSAGE_CHILDREN)` would).
+    pub fn wait4(pid: u32) -> io::Result<Exit> {
+        let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+        let mut status: libc::c_int = 0;
+        // SAFETY: `rusage` is plain integers, for which all-zero bytes are a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: both pointers are to live, writable locals of the right types.
+            let reaped = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+            if reaped == pid {
+                break;
+            }
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+        }
+        Ok(Exit {
+            status: ExitStatus::from_raw(status),
+            // Linux reports kilobytes.
+            peak_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+            cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
+        })
+    }
+
+    /// Sends SIGINT to `pid`.
+    pub fn interrupt(pid: u32) -> io::Result<()> {
+        let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+        // SAFETY: `kill` takes no pointers; `pid` is a child this process has not reaped.
+        if unsafe { libc::kill(pid, libc::SIGINT) } == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_read_from_what_dc_sim_prints() {
+        let text = "\n12 requests\n       10  200  GET /rest/api/2/user/search\n        1  200  GET /rest/api/2/myself\n        1  404  GET /rest/api/2/user\n";
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let counters = parse_counters(&lines).unwrap();
+        assert_eq!(
+            counters[&("GET /rest/api/2/user/search".to_owned(), 200)],
+            10
+        );
+        assert_eq!(counters[&("GET /rest/api/2/user".to_owned(), 404)], 1);
+        assert_eq!(counters.values().sum::<u64>(), 12);
+        let short: Vec<String> = text.lines().take(3).map(str::to_owned).collect();
+        assert!(parse_counters(&short).is_err(), "a total not matched");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(5_012), "5,012");
+        assert_eq!(thousands(2_088_905), "2,088,905");
+    }
+
+    #[test]
+    #[allow(clippy::zombie_processes, reason = "reaped by sys::wait4")]
+    fn a_child_is_reaped_with_its_peak_memory() {
+        let child = Command::new("sh").args(["-c", "exit 3"]).spawn().unwrap();
+        let exit = sys::wait4(child.id()).unwrap();
+        assert_eq!(exit.status.code(), Some(3));
+        assert!(exit.peak_rss > 0);
+    }
+}
