@@ -71,9 +71,9 @@ pub struct GlobalGrant {
 /// The global permissions of a simulated Confluence. A dataset stores none, so the simulator
 /// plays the usual assignment of a new installation: `confluence-administrators` holds every
 /// one of them (it "automatically grants both System Administrator and Confluence
-/// Administrator permissions", ref §7.4 [S32c]), `confluence-users` may use Confluence and
+/// Administrator permissions", ref §7.4, source S32c), `confluence-users` may use Confluence and
 /// create spaces and a personal space, and anonymous users may use Confluence while anonymous
-/// access is on (ref §8's list of global permissions, [S32e]). The exact defaults of a new
+/// access is on (ref §8's list of global permissions, source S32e). The exact defaults of a new
 /// installation are not documented in the reference; no source was found for them.
 pub fn confluence_global_permissions(data: &Dataset) -> Vec<GlobalGrant> {
     const ADMIN: [(&str, &str); 5] = [
