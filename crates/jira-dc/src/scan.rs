@@ -14,7 +14,7 @@ use atlassian_core::inventory::{Coverage, ScannedAs, System};
 use atlassian_core::{
     Account, Error, Inventory, InventoryBuilder, Product, Resource, ResourceRef, Subject,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use crate::api::JiraClient;
 use crate::model::{GROUP_ACTOR, Holder, MyPermissions, ServerInfo, USER_ACTOR, User};
@@ -49,6 +49,76 @@ struct Scanner<'a> {
     /// How the accounts were read, for their verdict at the end.
     accounts: AccountsRoute,
     parallelism: usize,
+}
+
+/// Every answer of the project side: the instance-wide listings, every project × role's
+/// actors, every project's permission scheme. Read on its own (it needs nothing the people side
+/// finds) and mapped once the accounts are known.
+struct ProjectAnswers {
+    projects: Result<Vec<crate::model::Project>, Error>,
+    applications: Result<Vec<crate::model::ApplicationRole>, Error>,
+    roles: Result<Vec<crate::model::GlobalRole>, Error>,
+    schemes: Result<crate::model::PermissionSchemes, Error>,
+    role_actors: Vec<(String, Result<crate::model::ProjectRole, Error>)>,
+    scheme_refs: Vec<(String, Result<crate::model::SchemeRef, Error>)>,
+}
+
+impl ProjectAnswers {
+    async fn fetch(api: &JiraClient, options: &ScanOptions, parallelism: usize) -> Self {
+        // The four instance-wide listings are independent: one round trip.
+        let (projects, applications, roles, schemes) = futures::join!(
+            api.projects(),
+            api.application_roles(),
+            api.roles(),
+            api.permission_schemes()
+        );
+        let keys: Vec<String> = match &projects {
+            Ok(projects) => projects.iter().map(|p| p.key.clone()).collect(),
+            Err(_) => Vec::new(),
+        };
+        // Refused listings ask nothing further (their coverage says why).
+        let pairs: Vec<(String, u64)> = match &roles {
+            Ok(roles) => keys
+                .iter()
+                .flat_map(|p| roles.iter().map(move |r| (p.clone(), r.id)))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let scheme_keys = if schemes.is_ok() { keys } else { Vec::new() };
+        let total = (pairs.len() + scheme_keys.len()) as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let tick = || {
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if d.is_multiple_of(100) || d == total {
+                options.report("roles and schemes", d, Some(total));
+            }
+        };
+        let role_actors = futures::stream::iter(pairs)
+            .map(|(project, role)| async move {
+                let answer = api.project_role(&project, role).await;
+                (project, answer)
+            })
+            .buffer_unordered(parallelism)
+            .inspect(|_| tick())
+            .collect::<Vec<_>>();
+        let scheme_refs = futures::stream::iter(scheme_keys)
+            .map(|project| async move {
+                let answer = api.project_permission_scheme(&project).await;
+                (project, answer)
+            })
+            .buffer_unordered(parallelism)
+            .inspect(|_| tick())
+            .collect::<Vec<_>>();
+        let (role_actors, scheme_refs) = futures::join!(role_actors, scheme_refs);
+        Self {
+            projects,
+            applications,
+            roles,
+            schemes,
+            role_actors,
+            scheme_refs,
+        }
+    }
 }
 
 /// How the accounts were read; judged at the end of the scan.
@@ -171,21 +241,23 @@ impl<'a> Scanner<'a> {
     }
 
     async fn run(mut self) -> Result<Inventory, Error> {
-        let groups = self.groups().await?;
-        self.memberships(&groups).await?;
-        self.accounts().await?;
-        // The four instance-wide listings are independent: one round trip.
-        let api = self.api;
-        let (projects, applications, roles, schemes) = futures::join!(
-            api.projects(),
-            api.application_roles(),
-            api.roles(),
-            api.permission_schemes()
-        );
-        let projects = self.projects(projects?)?;
-        self.applications(applications)?;
-        self.roles(&projects, roles).await?;
-        self.permission_schemes(&projects, schemes).await?;
+        // The project side is read while the people side runs: the people side is a chain
+        // (groups, then members, then accounts, whose sweep waits on its own answers), and the
+        // project side's thousands of independent requests fill the gaps. Its answers are
+        // mapped afterwards, when every account is known.
+        let fetch = ProjectAnswers::fetch(self.api, self.options, self.parallelism);
+        let people = async {
+            let groups = self.groups().await?;
+            self.memberships(&groups).await?;
+            self.accounts().await
+        };
+        let ((), answers) = futures::future::try_join(people, fetch.map(Ok)).await?;
+        let projects = self.projects(answers.projects?)?;
+        self.applications(answers.applications)?;
+        self.roles(&projects, answers.roles, answers.role_actors)
+            .await?;
+        self.permission_schemes(answers.schemes, answers.scheme_refs)
+            .await?;
         let accounts = self.accounts_coverage().await?;
         self.builder.coverage(accounts);
         let now = jiff::Timestamp::now();
@@ -460,7 +532,8 @@ impl<'a> Scanner<'a> {
             None => None,
         };
         let sweep = UserSearchSweep::new(self.api, caps.page, self.parallelism)
-            .pages_past_cap(pages_past_cap);
+            .pages_past_cap(pages_past_cap)
+            .served_full_page(read.served_full_page);
         let mut outcome = sweep.run(&self.known).await?;
         let before = self.known.len();
         for user in std::mem::take(&mut outcome.users) {
@@ -620,6 +693,7 @@ impl<'a> Scanner<'a> {
         &mut self,
         projects: &[String],
         roles: Result<Vec<crate::model::GlobalRole>, Error>,
+        answers: Vec<(String, Result<crate::model::ProjectRole, Error>)>,
     ) -> Result<(), Error> {
         let roles = match roles {
             Ok(roles) => roles,
@@ -634,23 +708,9 @@ impl<'a> Scanner<'a> {
             Err(e) => return Err(e),
         };
         self.role_names = roles.iter().map(|r| (r.id, r.name.clone())).collect();
-        let pairs: Vec<(String, u64)> = projects
-            .iter()
-            .flat_map(|p| roles.iter().map(move |r| (p.clone(), r.id)))
-            .collect();
-        let total = pairs.len() as u64;
-        self.progress("roles", 0, Some(total));
-        let api = self.api;
-        let mut answers = futures::stream::iter(pairs)
-            .map(|(project, role)| async move {
-                (project.clone(), api.project_role(&project, role).await)
-            })
-            .buffer_unordered(self.parallelism);
         let mut refused: Option<Error> = None;
         let mut unresolved: Vec<(String, String, String)> = Vec::new();
-        let mut done = 0u64;
-        while let Some((project, answer)) = answers.next().await {
-            done += 1;
+        for (project, answer) in answers {
             let role = match answer {
                 Ok(role) => role,
                 // This project does not have this global role.
@@ -695,11 +755,7 @@ impl<'a> Scanner<'a> {
                     ));
                 }
             }
-            if done.is_multiple_of(100) {
-                self.progress("roles", done, Some(total));
-            }
         }
-        drop(answers);
         // Actors the account phase did not see: look them up by username.
         for (project, permission, username) in unresolved {
             let key = match self.by_username.get(&username.to_lowercase()) {
@@ -741,7 +797,6 @@ impl<'a> Scanner<'a> {
                 ),
             ),
         });
-        self.progress("roles", done, Some(total));
         Ok(())
     }
 
@@ -749,8 +804,8 @@ impl<'a> Scanner<'a> {
     /// scheme id.
     async fn permission_schemes(
         &mut self,
-        projects: &[String],
         schemes: Result<crate::model::PermissionSchemes, Error>,
+        assigned: Vec<(String, Result<crate::model::SchemeRef, Error>)>,
     ) -> Result<(), Error> {
         let schemes = match schemes {
             Ok(s) => s,
@@ -777,15 +832,6 @@ impl<'a> Scanner<'a> {
             .into_iter()
             .map(|s| (s.id, s.permissions.unwrap_or_default()))
             .collect();
-        let total = projects.len() as u64;
-        self.progress("permission schemes", 0, Some(total));
-        let api = self.api;
-        let assigned: Vec<(String, Result<crate::model::SchemeRef, Error>)> =
-            futures::stream::iter(projects.iter().cloned())
-                .map(|p| async move { (p.clone(), api.project_permission_scheme(&p).await) })
-                .buffer_unordered(self.parallelism)
-                .collect()
-                .await;
         let mut refused: Option<Error> = None;
         let mut missing_schemes = 0usize;
         for (project, scheme) in assigned {
@@ -839,7 +885,6 @@ impl<'a> Scanner<'a> {
                 "permissionscheme?expand=permissions, project/{key}/permissionscheme",
             ),
         });
-        self.progress("permission schemes", total, Some(total));
         Ok(())
     }
 

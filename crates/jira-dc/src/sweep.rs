@@ -10,11 +10,12 @@
 //!   page), plus `a`–`z` and `0`–`9`;
 //! - a prefix at the cap is paged to its end where the server pages past the cap (9.x), and
 //!   otherwise split into the characters that follow it in names already known (its own capped
-//!   answer included) plus the characters of its last one's class (a letter: `a`–`z`, `.`, `_`,
-//!   `-`; a digit: `0`–`9`), and a look-up of the username equal to the prefix (which no child
-//!   matches);
+//!   answer included), the separators `.`, `_`, `-` after a letter, and, under a first
+//!   character only, its whole class (`a`–`z` or `0`–`9`); and a look-up of the username equal
+//!   to the prefix (which no child matches);
 //! - an answer of a round size below the cap (a multiple of 50, which a lower clamp would
-//!   produce) is checked with one more page, not split;
+//!   produce) is checked with one more page, not split, until the server has served a full page
+//!   (then its clamp is known not to be lower);
 //! - on a server that cannot page past the cap, a prefix that the known accounts already fill to
 //!   nine tenths of the cap is split without being asked.
 
@@ -123,6 +124,11 @@ fn class_of(c: char) -> &'static str {
     }
 }
 
+/// The separators real usernames put after a letter (`john.smith`, `j_smith`, `ann-marie`).
+fn separators_after(c: char) -> &'static str {
+    if c.is_ascii_alphabetic() { "._-" } else { "" }
+}
+
 /// One request of the sweep.
 #[derive(Clone, Debug)]
 enum Step {
@@ -146,6 +152,7 @@ pub struct UserSearchSweep<'a> {
     cap: u32,
     parallelism: usize,
     pages_past_cap: Option<bool>,
+    served_full_page: bool,
 }
 
 /// The sweep's state between answers.
@@ -157,6 +164,8 @@ struct State {
     /// Capped prefixes waiting for the probe to tell whether to page or split them.
     parked: Vec<(String, u64)>,
     cap: u32,
+    /// Some answer held `cap` users: the server's clamp is not lower than documented.
+    served_full_page: bool,
 }
 
 impl State {
@@ -199,7 +208,11 @@ impl State {
         self.outcome.splits += 1;
         let last = prefix.chars().last().unwrap_or('a');
         let mut children = self.terms.followers(&prefix);
-        children.extend(class_of(last).chars());
+        // One level of guesses under a first character; deeper, what known names suggest.
+        if prefix.chars().count() == 1 {
+            children.extend(class_of(last).chars());
+        }
+        children.extend(separators_after(last).chars());
         children.retain(|c| !c.is_whitespace());
         self.queue.push_back(Step::Lookup(prefix.clone()));
         for c in children {
@@ -228,9 +241,11 @@ impl State {
         }
     }
 
-    /// Whether a page of `len` may have more after it: full, or of a round size.
+    /// Whether a page of `len` may have more after it: full, or of a round size while the
+    /// server has not yet served a full page (once it has, its clamp is not lower than the cap,
+    /// and a shorter answer is the whole count).
     fn more_after(&self, len: usize) -> bool {
-        len >= self.cap as usize || (len > 0 && len.is_multiple_of(ROUND))
+        len >= self.cap as usize || (!self.served_full_page && len > 0 && len.is_multiple_of(ROUND))
     }
 }
 
@@ -242,7 +257,14 @@ impl<'a> UserSearchSweep<'a> {
             cap: cap.max(2),
             parallelism: parallelism.max(1),
             pages_past_cap: None,
+            served_full_page: false,
         }
+    }
+
+    /// Whether the server already served a page of `cap` users (the wildcard's first page).
+    pub fn served_full_page(mut self, served: bool) -> Self {
+        self.served_full_page = served;
+        self
     }
 
     /// What is already known of `startAt` past the cap (from the wildcard's read, or the
@@ -275,6 +297,7 @@ impl<'a> UserSearchSweep<'a> {
             queue: VecDeque::new(),
             parked: Vec::new(),
             cap: self.cap,
+            served_full_page: self.served_full_page,
         };
         for c in roots {
             state.query(c.to_string());
@@ -291,6 +314,7 @@ impl<'a> UserSearchSweep<'a> {
             };
             let (step, users) = answer?;
             let len = users.len();
+            state.served_full_page |= len >= self.cap as usize;
             match step {
                 Step::Query(prefix) => {
                     state.outcome.searches += 1;

@@ -98,6 +98,8 @@ pub struct WildcardRead {
     pub end: WildcardEnd,
     /// Whether a page past the page size brought users (`None`: never asked).
     pub pages_past_cap: Option<bool>,
+    /// Some page held the documented page size: the server's clamp is not lower.
+    pub served_full_page: bool,
 }
 
 /// A user's key as the inventory records it (the username on servers without keys).
@@ -117,6 +119,7 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
         requests: 0,
         end: WildcardEnd::Whole,
         pages_past_cap: None,
+        served_full_page: false,
     };
     let mut window = caps.window;
     let mut start = 0u64;
@@ -129,6 +132,7 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
         read.requests += 1;
         received = page.len() as u64;
         largest = largest.max(received);
+        read.served_full_page |= received >= u64::from(caps.page);
         let mut new = 0u64;
         for user in page {
             if let Some(key) = key_of(&user)
@@ -276,6 +280,7 @@ mod tests {
             requests: 1,
             end,
             pages_past_cap: None,
+            served_full_page: false,
         }
     }
 
