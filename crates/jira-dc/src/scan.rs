@@ -48,6 +48,8 @@ struct Scanner<'a> {
     groups_complete: bool,
     /// How the accounts were read, for their verdict at the end.
     accounts: AccountsRoute,
+    /// The group picker's answer to the empty query, asked with the opening questions.
+    picker: Option<Result<crate::model::GroupSuggestions, Error>>,
     parallelism: usize,
 }
 
@@ -121,6 +123,27 @@ impl ProjectAnswers {
     }
 }
 
+/// The accounts' first read: `user/list` where the server has it, else `username=.`.
+enum FirstRead {
+    Listed(Vec<User>),
+    Wildcard(WildcardRead, SearchCaps),
+}
+
+impl FirstRead {
+    async fn fetch(api: &JiraClient, caps: SearchCaps) -> Result<Self, Error> {
+        let listed: Result<Vec<User>, Error> = api.user_list().try_collect().await;
+        match listed {
+            Ok(users) => return Ok(Self::Listed(users)),
+            Err(e) if e.is_not_found() => tracing::debug!("no user/list: reading user/search"),
+            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                tracing::debug!("user/list refused ({e}); reading user/search");
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(Self::Wildcard(read_wildcard(api, caps).await?, caps))
+    }
+}
+
 /// How the accounts were read; judged at the end of the scan.
 enum AccountsRoute {
     /// Not read yet.
@@ -144,12 +167,13 @@ const NEEDS_BROWSE: &str = "grant the Browse Users global permission to the serv
 impl<'a> Scanner<'a> {
     async fn start(api: &'a JiraClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
-        // Four independent questions: one round trip, not four.
-        let (info, manifest, me, permissions) = futures::join!(
+        // Five independent questions: one round trip, not five.
+        let (info, manifest, me, permissions, picker) = futures::join!(
             api.server_info(),
             fetch_manifest(client),
             api.myself(),
-            api.my_permissions()
+            api.my_permissions(),
+            api.group_picker("", PICKER_MAX)
         );
         let info = info?;
         let manifest = manifest.unwrap_or_else(|e| {
@@ -189,6 +213,7 @@ impl<'a> Scanner<'a> {
             role_names: HashMap::new(),
             groups_complete: false,
             accounts: AccountsRoute::Pending,
+            picker: Some(picker),
             parallelism,
         };
         scanner.add_user(me);
@@ -246,10 +271,15 @@ impl<'a> Scanner<'a> {
         // project side's thousands of independent requests fill the gaps. Its answers are
         // mapped afterwards, when every account is known.
         let fetch = ProjectAnswers::fetch(self.api, self.options, self.parallelism);
+        let api = self.api;
+        let caps = SearchCaps::for_major(self.info.version_triple().0);
         let people = async {
             let groups = self.groups().await?;
-            self.memberships(&groups).await?;
-            self.accounts().await
+            // The accounts' first read needs nothing the members bring.
+            let (members, first) =
+                futures::join!(self.memberships(&groups), FirstRead::fetch(api, caps));
+            members?;
+            self.accounts(first?).await
         };
         let ((), answers) = futures::future::try_join(people, fetch.map(Ok)).await?;
         let projects = self.projects(answers.projects?)?;
@@ -268,7 +298,10 @@ impl<'a> Scanner<'a> {
     /// the server cut it, a sweep of substring queries until the count matches.
     async fn groups(&mut self) -> Result<Vec<String>, Error> {
         self.progress("groups", 0, None);
-        let root = self.api.group_picker("", PICKER_MAX).await?;
+        let root = match self.picker.take() {
+            Some(answer) => answer?,
+            None => self.api.group_picker("", PICKER_MAX).await?,
+        };
         let total = root.total.unwrap_or(root.groups.len() as u64);
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         for g in root.groups {
@@ -464,11 +497,10 @@ impl<'a> Scanner<'a> {
     /// to its end, and a prefix sweep where that answer cannot be shown to be every account.
     /// The verdict waits for the end of the scan ([`Self::accounts_coverage`]): a proof needs
     /// every account seen anywhere, and role actors and scheme holders come later.
-    async fn accounts(&mut self) -> Result<(), Error> {
+    async fn accounts(&mut self, first: FirstRead) -> Result<(), Error> {
         self.progress("accounts", 0, None);
-        let listed: Result<Vec<User>, Error> = self.api.user_list().try_collect().await;
-        match listed {
-            Ok(users) => {
+        let (read, caps) = match first {
+            FirstRead::Listed(users) => {
                 let n = users.len() as u64;
                 let keys = users.iter().filter_map(key_of).collect();
                 for user in users {
@@ -478,17 +510,10 @@ impl<'a> Scanner<'a> {
                 self.progress("accounts", n, Some(n));
                 return Ok(());
             }
-            Err(e) if e.is_not_found() => {
-                tracing::debug!("no user/list on {}: reading user/search", self.info.version);
-            }
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
-                tracing::debug!("user/list refused ({e}); reading user/search");
-            }
-            Err(e) => return Err(e),
-        }
+            FirstRead::Wildcard(read, caps) => (read, caps),
+        };
+        // Before the wildcard's answer: the members and the caller.
         let known_before = self.known.len();
-        let caps = SearchCaps::for_major(self.info.version_triple().0);
-        let read = read_wildcard(self.api, caps).await?;
         for user in read.users.clone() {
             self.add_user(user);
         }
