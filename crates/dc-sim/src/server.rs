@@ -326,6 +326,23 @@ struct State {
     buckets: Mutex<HashMap<u32, Bucket>>,
     counters: Arc<Counters>,
     sequence: AtomicU64,
+    /// How much earlier than the deadline to ask the timer, so that answers leave on time on
+    /// average (see [`timer_lateness`]).
+    timer_lateness: Duration,
+}
+
+/// How late this runtime's timer fires (it rounds a deadline up to its next millisecond tick,
+/// and the poller's timeout adds its own), measured once so that a stated latency is the
+/// answer time on average, not the latency plus a millisecond or two.
+async fn timer_lateness() -> Duration {
+    const SAMPLES: u32 = 8;
+    let mut late = Duration::ZERO;
+    for _ in 0..SAMPLES {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(3);
+        tokio::time::sleep_until(deadline).await;
+        late += deadline.elapsed();
+    }
+    late / SAMPLES
 }
 
 /// A running simulated server. Stops when dropped.
@@ -387,7 +404,13 @@ impl Sim {
             .iter()
             .map(|t| (t.token.clone(), (t.owner, t.role)))
             .collect();
+        let timer_lateness = if config.latency.is_zero() {
+            Duration::ZERO
+        } else {
+            timer_lateness().await
+        };
         let state = Arc::new(State {
+            timer_lateness,
             index: Index::new(&config.dataset),
             config,
             link_base,
@@ -513,6 +536,10 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<Body>, Dropped> {
+    // The stated latency is the server's answer time: the answer leaves that long after the
+    // request arrived, its computation included (not the latency plus the computation).
+    let answer_at =
+        tokio::time::Instant::now() + state.config.latency.saturating_sub(state.timer_lateness);
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
@@ -520,17 +547,16 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         .map(|c| c.to_bytes())
         .unwrap_or_default();
     let config = &state.config;
-    if !config.latency.is_zero() {
-        tokio::time::sleep(config.latency).await;
-    }
     let n = state.sequence.fetch_add(1, Ordering::Relaxed);
     let roll = |salt: u64| unit(config.seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
     let faults = config.faults;
     if faults.drop_connection > 0.0 && roll(1) < faults.drop_connection {
+        tokio::time::sleep_until(answer_at).await;
         state.counters.record("(dropped connection)", 0);
         return Err(Dropped);
     }
     if faults.unavailable > 0.0 && roll(2) < faults.unavailable {
+        tokio::time::sleep_until(answer_at).await;
         let reply = Reply::tomcat(503, "(fault 503)", "Service Unavailable");
         state.counters.record(&reply.endpoint, reply.status);
         return Ok(into_response(reply, Vec::new(), false));
@@ -539,7 +565,9 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
 
     let (reply, extra) = answer(&state, &parts, &body);
     state.counters.record(&reply.endpoint, reply.status);
-    Ok(into_response(reply, extra, truncate))
+    let response = into_response(reply, extra, truncate);
+    tokio::time::sleep_until(answer_at).await;
+    Ok(response)
 }
 
 /// Everything between the raw request and the product module: context path, encoded slashes,
