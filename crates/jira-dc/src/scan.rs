@@ -39,9 +39,6 @@ struct Scanner<'a> {
     builder: InventoryBuilder,
     /// Lower-case username → key, for role actors (which name users by username).
     by_username: HashMap<String, String>,
-    /// Every user bean seen, for the sweep's predictions.
-    known: Vec<User>,
-    known_keys: HashSet<String>,
     /// Global role id → name, once read.
     role_names: HashMap<u64, String>,
     /// Every group was listed (memberships can be no more complete than the groups).
@@ -208,8 +205,6 @@ impl<'a> Scanner<'a> {
             permissions,
             builder: options.builder(system, scanned_as)?,
             by_username: HashMap::new(),
-            known: Vec::new(),
-            known_keys: HashSet::new(),
             role_names: HashMap::new(),
             groups_complete: false,
             accounts: AccountsRoute::Pending,
@@ -245,24 +240,40 @@ impl<'a> Scanner<'a> {
 
     /// Adds (or completes) an account from a user bean; returns its key.
     fn add_user(&mut self, user: User) -> Option<String> {
-        let key = user
-            .key
-            .clone()
-            .or_else(|| user.name.clone())
-            .filter(|k| !k.is_empty())?;
+        let User {
+            key,
+            name,
+            display_name,
+            email_address,
+            active,
+            ..
+        } = user;
+        let key = key.or_else(|| name.clone()).filter(|k| !k.is_empty())?;
+        // A large instance sends each account once per group it is in: a whole account
+        // needs nothing more.
+        if self.builder.get_account(&key).is_some_and(|a| {
+            a.username.is_some()
+                && a.display_name.is_some()
+                && a.email.is_some()
+                && a.active.is_some()
+        }) {
+            return Some(key);
+        }
         let mut account = Account::new(key.clone());
-        account.username = user.name.clone().filter(|n| !n.is_empty());
-        account.display_name = user.display_name.clone().filter(|n| !n.is_empty());
-        account.email = user.email_address.clone().filter(|e| !e.is_empty());
-        account.active = user.active;
-        self.builder.account(account);
-        if let Some(name) = &user.name {
+        account.username = name.filter(|n| !n.is_empty());
+        account.display_name = display_name.filter(|n| !n.is_empty());
+        account.email = email_address.filter(|e| !e.is_empty());
+        account.active = active;
+        if let Some(name) = &account.username {
             self.by_username.insert(name.to_lowercase(), key.clone());
         }
-        if self.known_keys.insert(key.clone()) {
-            self.known.push(user);
-        }
+        self.builder.account(account);
         Some(key)
+    }
+
+    /// Keys of every account seen so far.
+    fn known_keys(&self) -> impl Iterator<Item = &String> {
+        self.builder.accounts().map(|a| &a.key)
     }
 
     async fn run(mut self) -> Result<Inventory, Error> {
@@ -513,12 +524,13 @@ impl<'a> Scanner<'a> {
             FirstRead::Wildcard(read, caps) => (read, caps),
         };
         // Before the wildcard's answer: the members and the caller.
-        let known_before = self.known.len();
-        for user in read.users.clone() {
+        let known_before = self.builder.account_count();
+        let mut read = read;
+        for user in std::mem::take(&mut read.users) {
             self.add_user(user);
         }
-        self.progress("accounts", self.known.len() as u64, None);
-        if !self.can_browse_users() || (read.users.is_empty() && known_before > 1) {
+        self.progress("accounts", self.builder.account_count() as u64, None);
+        if !self.can_browse_users() || (read.keys.is_empty() && known_before > 1) {
             self.accounts = AccountsRoute::Decided(Coverage::incomplete(
                 "accounts",
                 Some(format!(
@@ -531,7 +543,7 @@ impl<'a> Scanner<'a> {
             ));
             return Ok(());
         }
-        match WildcardProof::judge(&read, &self.known_keys) {
+        match WildcardProof::judge(&read, self.known_keys()) {
             WildcardProof::Proven { .. } => {
                 self.accounts = AccountsRoute::Wildcard { read, caps };
             }
@@ -559,12 +571,15 @@ impl<'a> Scanner<'a> {
         let sweep = UserSearchSweep::new(self.api, caps.page, self.parallelism)
             .pages_past_cap(pages_past_cap)
             .served_full_page(read.served_full_page);
-        let mut outcome = sweep.run(&self.known).await?;
-        let before = self.known.len();
+        let builder = &self.builder;
+        let mut outcome = sweep
+            .run(builder.accounts(), |key| builder.get_account(key).is_some())
+            .await?;
+        let added = outcome.users.len();
         for user in std::mem::take(&mut outcome.users) {
             self.add_user(user);
         }
-        self.progress("accounts", self.known.len() as u64, None);
+        self.progress("accounts", self.builder.account_count() as u64, None);
         let unresolved = if outcome.unresolved.is_empty() {
             String::new()
         } else {
@@ -577,12 +592,12 @@ impl<'a> Scanner<'a> {
         };
         let method = format!(
             "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches, {} look-ups, {} capped prefixes split, {} accounts added; {} a page)",
-            read.users.len(),
+            read.keys.len(),
             read.requests,
             outcome.searches,
             outcome.lookups,
             outcome.splits,
-            self.known.len() - before,
+            added,
             caps.page
         );
         // Never complete: a sweep finds accounts, and no finite set of prefixes covers every
@@ -601,11 +616,8 @@ impl<'a> Scanner<'a> {
     async fn accounts_coverage(&mut self) -> Result<Coverage, Error> {
         match std::mem::replace(&mut self.accounts, AccountsRoute::Pending) {
             AccountsRoute::Listed { keys } => {
-                let missing: Vec<&String> = self
-                    .known_keys
-                    .iter()
-                    .filter(|k| !keys.contains(*k))
-                    .collect();
+                let missing: Vec<&String> =
+                    self.known_keys().filter(|k| !keys.contains(*k)).collect();
                 // Holds for any data: user/list's contract (Preparing for Jira 11.0) is every
                 // user, once, read by cursor until `isLast`; and every account seen elsewhere
                 // is in it (a listing that left out inactive users would fail here).
@@ -624,7 +636,7 @@ impl<'a> Scanner<'a> {
                 })
             }
             AccountsRoute::Wildcard { read, caps } => {
-                match WildcardProof::judge(&read, &self.known_keys) {
+                match WildcardProof::judge(&read, self.known_keys()) {
                     // Holds for any data: the answer was read to its end past every documented
                     // window, a dot-free witness rules out the dot-only reading, and every account
                     // seen anywhere else is in it (see `crate::wildcard`).
@@ -632,7 +644,7 @@ impl<'a> Scanner<'a> {
                         "accounts",
                         format!(
                             "user/search?username=. read to its end ({} accounts in {} requests), holding every account seen elsewhere, and {witness:?}, which has no '.' in its username, display name or e-mail",
-                            read.users.len(),
+                            read.keys.len(),
                             read.requests
                         ),
                     )),
@@ -928,7 +940,7 @@ impl<'a> Scanner<'a> {
             // A group holder without a group is Jira's legacy "Anyone".
             ("group", None) | ("anyone", _) => Subject::Anonymous,
             ("user", Some(key)) => {
-                if !self.known_keys.contains(key) {
+                if self.builder.get_account(key).is_none() {
                     match self.api.user_by_key(key).await? {
                         Some(user) => {
                             self.add_user(user);

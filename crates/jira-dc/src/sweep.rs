@@ -10,18 +10,17 @@
 //!   page), plus `a`–`z` and `0`–`9`;
 //! - a prefix at the cap is paged to its end where the server pages past the cap (9.x), and
 //!   otherwise split into the characters that follow it in names already known (its own capped
-//!   answer included), the separators `.`, `_`, `-` after a letter, and, under a first
-//!   character only, its whole class (`a`–`z` or `0`–`9`); and a look-up of the username equal
-//!   to the prefix (which no child matches);
+//!   answer included; under a first letter also the separators of initials, `.`, `_`, `-`),
+//!   plus a look-up of the username equal to the prefix (which no child matches);
 //! - an answer of a round size below the cap (a multiple of 50, which a lower clamp would
 //!   produce) is checked with one more page, not split, until the server has served a full page
 //!   (then its clamp is known not to be lower);
-//! - on a server that cannot page past the cap, a prefix that the known accounts already fill to
-//!   nine tenths of the cap is split without being asked.
+//! - on a server that cannot page past the cap, a prefix that the known accounts alone fill to
+//!   the cap is split without being asked.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use atlassian_core::Error;
+use atlassian_core::{Account, Error};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
@@ -38,7 +37,7 @@ const ROUND: usize = 50;
 /// What a sweep found and spent.
 #[derive(Debug, Default)]
 pub struct SweepOutcome {
-    /// Every user seen, de-duplicated by key.
+    /// Every account seen that the caller did not know, de-duplicated by key.
     pub users: Vec<User>,
     /// Search requests made.
     pub searches: u64,
@@ -65,20 +64,22 @@ struct Terms {
 
 impl Terms {
     fn add(&mut self, user: &User) {
+        self.add_names(
+            user.name.as_deref(),
+            user.email_address.as_deref(),
+            user.display_name.as_deref(),
+        );
+    }
+
+    fn add_names(&mut self, username: Option<&str>, email: Option<&str>, display: Option<&str>) {
         let i = self.accounts;
         self.accounts += 1;
-        if let Some(name) = user.name.as_deref().filter(|n| !n.is_empty()) {
-            self.terms.insert((name.to_lowercase(), i));
+        for term in [username, email].into_iter().flatten() {
+            if !term.is_empty() {
+                self.terms.insert((term.to_lowercase(), i));
+            }
         }
-        if let Some(email) = user.email_address.as_deref().filter(|e| !e.is_empty()) {
-            self.terms.insert((email.to_lowercase(), i));
-        }
-        for word in user
-            .display_name
-            .as_deref()
-            .unwrap_or_default()
-            .split_whitespace()
-        {
+        for word in display.unwrap_or_default().split_whitespace() {
             self.terms.insert((word.to_lowercase(), i));
         }
     }
@@ -113,16 +114,8 @@ impl Terms {
     }
 }
 
-/// The characters real directories put after `c`: the same class.
-fn class_of(c: char) -> &'static str {
-    if c.is_ascii_digit() {
-        "0123456789"
-    } else if c.is_ascii_alphabetic() {
-        "abcdefghijklmnopqrstuvwxyz._-"
-    } else {
-        ""
-    }
-}
+/// First characters swept besides those of known names.
+const BASE_ROOTS: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The separators real usernames put after a letter (`john.smith`, `j_smith`, `ann-marie`).
 fn separators_after(c: char) -> &'static str {
@@ -156,9 +149,13 @@ pub struct UserSearchSweep<'a> {
 }
 
 /// The sweep's state between answers.
-struct State {
+struct State<K> {
     terms: Terms,
-    found: HashMap<String, User>,
+    /// Keys of every account an answer held.
+    seen: HashSet<String>,
+    /// Accounts the caller did not know.
+    found: Vec<User>,
+    is_known: K,
     outcome: SweepOutcome,
     queue: VecDeque<Step>,
     /// Capped prefixes waiting for the probe to tell whether to page or split them.
@@ -168,17 +165,21 @@ struct State {
     served_full_page: bool,
 }
 
-impl State {
-    /// Adds users; returns how many were new.
+impl<K: Fn(&str) -> bool> State<K> {
+    /// Adds users; returns how many this sweep had not seen. Only accounts the caller did not
+    /// know are kept whole (on a large instance the sweep sees nearly every account).
     fn add(&mut self, users: Vec<User>) -> usize {
         let mut new = 0;
         for user in users {
             if let Some(key) = key_of(&user)
-                && !self.found.contains_key(&key)
+                && !self.seen.contains(&key)
             {
-                self.terms.add(&user);
-                self.found.insert(key, user);
                 new += 1;
+                if !(self.is_known)(&key) {
+                    self.terms.add(&user);
+                    self.found.push(user);
+                }
+                self.seen.insert(key);
             }
         }
         new
@@ -187,10 +188,10 @@ impl State {
     /// Queues the first page of `prefix`, or splits it unasked where the accounts already
     /// known fill it (a server that cannot page past the cap).
     fn query(&mut self, prefix: String) {
-        let predicted_full = (self.cap as usize) * 9 / 10;
+        // Known accounts alone fill the cap: the answer would be cut, so ask its children.
         if self.outcome.pages_past_cap == Some(false)
             && prefix.chars().count() < MAX_PREFIX_CHARS
-            && self.terms.count(&prefix) >= predicted_full
+            && self.terms.count(&prefix) >= self.cap as usize
         {
             self.split(prefix);
         } else {
@@ -206,15 +207,15 @@ impl State {
             return;
         }
         self.outcome.splits += 1;
+        self.queue.push_back(Step::Lookup(prefix.clone()));
         let last = prefix.chars().last().unwrap_or('a');
         let mut children = self.terms.followers(&prefix);
-        // One level of guesses under a first character; deeper, what known names suggest.
+        // Under a first letter, the separators of initials (`j.smith`, `j_smith`); deeper,
+        // only what known names suggest.
         if prefix.chars().count() == 1 {
-            children.extend(class_of(last).chars());
+            children.extend(separators_after(last).chars());
         }
-        children.extend(separators_after(last).chars());
         children.retain(|c| !c.is_whitespace());
-        self.queue.push_back(Step::Lookup(prefix.clone()));
         for c in children {
             self.query(format!("{prefix}{c}"));
         }
@@ -275,20 +276,30 @@ impl<'a> UserSearchSweep<'a> {
     }
 
     /// Runs the sweep; `known` are accounts already seen (group members, the wildcard's
-    /// answer). Requests run `parallelism` at a time, each answer queueing what it calls for,
-    /// so no round waits for its slowest request.
-    pub async fn run(&self, known: &[User]) -> Result<SweepOutcome, Error> {
+    /// answer), and `is_known` tells them by key. Requests run `parallelism` at a time, each
+    /// answer queueing what it calls for, so no round waits for its slowest request. The
+    /// outcome's `users` are the accounts `is_known` did not know.
+    pub async fn run<'k>(
+        &self,
+        known: impl IntoIterator<Item = &'k Account>,
+        is_known: impl Fn(&str) -> bool,
+    ) -> Result<SweepOutcome, Error> {
         let mut terms = Terms::default();
-        for user in known {
-            terms.add(user);
+        for account in known {
+            terms.add_names(
+                account.username.as_deref(),
+                account.email.as_deref(),
+                account.display_name.as_deref(),
+            );
         }
         let mut roots = terms.firsts();
-        roots.extend(class_of('a').chars().filter(char::is_ascii_alphabetic));
-        roots.extend(class_of('0').chars());
+        roots.extend(BASE_ROOTS.chars());
         roots.retain(|c| !c.is_whitespace());
         let mut state = State {
             terms,
-            found: HashMap::new(),
+            seen: HashSet::new(),
+            found: Vec::new(),
+            is_known,
             outcome: SweepOutcome {
                 roots: roots.iter().collect(),
                 pages_past_cap: self.pages_past_cap,
@@ -363,7 +374,7 @@ impl<'a> UserSearchSweep<'a> {
             }
         }
         let mut outcome = state.outcome;
-        outcome.users = state.found.into_values().collect();
+        outcome.users = state.found;
         Ok(outcome)
     }
 

@@ -100,6 +100,9 @@ pub struct WildcardRead {
     pub pages_past_cap: Option<bool>,
     /// Some page held the documented page size: the server's clamp is not lower.
     pub served_full_page: bool,
+    /// The username of an account in the answer that the dot-only reading could not have
+    /// matched ([`dotless_witness`]), kept when `users` are handed on.
+    pub witness: Option<String>,
 }
 
 /// A user's key as the inventory records it (the username on servers without keys).
@@ -120,6 +123,7 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
         end: WildcardEnd::Whole,
         pages_past_cap: None,
         served_full_page: false,
+        witness: None,
     };
     let mut window = caps.window;
     let mut start = 0u64;
@@ -156,7 +160,7 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
         }
         if new == 0 {
             read.end = WildcardEnd::Stuck;
-            return Ok(read);
+            break;
         }
         let total = read.keys.len() as u64;
         let short = received < u64::from(caps.page);
@@ -170,6 +174,10 @@ pub async fn read_wildcard(api: &JiraClient, caps: SearchCaps) -> Result<Wildcar
             // At the documented window, and it is not worth (or no longer worth) a look past.
             break;
         }
+    }
+    read.witness = dotless_witness(&read.users).and_then(|u| u.name.clone());
+    if read.end == WildcardEnd::Stuck {
+        return Ok(read);
     }
     let total = read.keys.len() as u64;
     if let Some(w) = window
@@ -247,9 +255,9 @@ impl WildcardProof {
                 missing.len()
             ));
         }
-        match dotless_witness(&read.users) {
-            Some(user) => Self::Proven {
-                witness: user.name.clone().unwrap_or_default(),
+        match &read.witness {
+            Some(witness) => Self::Proven {
+                witness: witness.clone(),
             },
             None => Self::Unproven(
                 "every account in its answer has a '.' in its username, display name or e-mail (or a hidden e-mail), so it cannot be told from a search for a literal '.'".to_owned(),
@@ -276,6 +284,7 @@ mod tests {
     fn read(users: Vec<User>, end: WildcardEnd) -> WildcardRead {
         WildcardRead {
             keys: users.iter().filter_map(key_of).collect(),
+            witness: dotless_witness(&users).and_then(|u| u.name.clone()),
             users,
             requests: 1,
             end,

@@ -115,6 +115,21 @@ impl InventoryBuilder {
         self
     }
 
+    /// The account with this key, if one was added.
+    pub fn get_account(&self, key: &str) -> Option<&Account> {
+        self.accounts.get(key)
+    }
+
+    /// Every account added so far, in key order.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    /// How many accounts were added so far.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
     /// Adds an account, or merges it into the account with the same key.
     ///
     /// Empty optional strings are taken as `None`: the inventory says "unknown" with `null`.
