@@ -251,7 +251,7 @@ impl<'a> Scanner<'a> {
         let key = key.or_else(|| name.clone()).filter(|k| !k.is_empty())?;
         // A large instance sends each account once per group it is in: a whole account
         // needs nothing more.
-        if self.builder.get_account(&key).is_some_and(|a| {
+        if self.builder.account_by_key(&key).is_some_and(|a| {
             a.username.is_some()
                 && a.display_name.is_some()
                 && a.email.is_some()
@@ -573,7 +573,9 @@ impl<'a> Scanner<'a> {
             .served_full_page(read.served_full_page);
         let builder = &self.builder;
         let mut outcome = sweep
-            .run(builder.accounts(), |key| builder.get_account(key).is_some())
+            .run(builder.accounts(), |key| {
+                builder.account_by_key(key).is_some()
+            })
             .await?;
         let added = outcome.users.len();
         for user in std::mem::take(&mut outcome.users) {
@@ -591,11 +593,10 @@ impl<'a> Scanner<'a> {
             )
         };
         let method = format!(
-            "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches, {} look-ups, {} capped prefixes split, {} accounts added; {} a page)",
+            "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches, {} capped prefixes split, {} accounts added; {} a page)",
             read.keys.len(),
             read.requests,
             outcome.searches,
-            outcome.lookups,
             outcome.splits,
             added,
             caps.page
@@ -940,7 +941,7 @@ impl<'a> Scanner<'a> {
             // A group holder without a group is Jira's legacy "Anyone".
             ("group", None) | ("anyone", _) => Subject::Anonymous,
             ("user", Some(key)) => {
-                if self.builder.get_account(key).is_none() {
+                if self.builder.account_by_key(key).is_none() {
                     match self.api.user_by_key(key).await? {
                         Some(user) => {
                             self.add_user(user);

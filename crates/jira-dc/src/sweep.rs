@@ -10,8 +10,10 @@
 //!   page), plus `a`–`z` and `0`–`9`;
 //! - a prefix at the cap is paged to its end where the server pages past the cap (9.x), and
 //!   otherwise split into the characters that follow it in names already known (its own capped
-//!   answer included; under a first letter also the separators of initials, `.`, `_`, `-`),
-//!   plus a look-up of the username equal to the prefix (which no child matches);
+//!   answer included; under a first letter also the separators of initials, `.`, `_`, `-`).
+//!   The username equal to a split prefix is matched by no child; a server that orders its
+//!   answer by username returns it within the cut, one that orders otherwise may not, and the
+//!   sweep does not spend a look-up per split on that;
 //! - an answer of a round size below the cap (a multiple of 50, which a lower clamp would
 //!   produce) is checked with one more page, not split, until the server has served a full page
 //!   (then its clamp is known not to be lower);
@@ -41,8 +43,6 @@ pub struct SweepOutcome {
     pub users: Vec<User>,
     /// Search requests made.
     pub searches: u64,
-    /// Exact username look-ups made.
-    pub lookups: u64,
     /// Prefixes at the cap that were split.
     pub splits: u64,
     /// Whether `startAt` paged past the cap (`None`: never asked).
@@ -57,6 +57,7 @@ pub struct SweepOutcome {
 /// a prefix.
 #[derive(Debug, Default)]
 struct Terms {
+    /// (term, account number): usernames, e-mails, display-name words.
     /// (term, account number): usernames, e-mails, display-name words.
     terms: BTreeSet<(String, u32)>,
     accounts: u32,
@@ -134,8 +135,6 @@ enum Step {
         start: u64,
         probe: bool,
     },
-    /// The account whose username is the prefix (no child of a split prefix matches it).
-    Lookup(String),
 }
 
 /// The sweep.
@@ -207,13 +206,11 @@ impl<K: Fn(&str) -> bool> State<K> {
             return;
         }
         self.outcome.splits += 1;
-        self.queue.push_back(Step::Lookup(prefix.clone()));
-        let last = prefix.chars().last().unwrap_or('a');
+        // The characters that follow it in known names (its own capped answer included); under
+        // a first letter also the separators of initials (`j.smith`, `j_smith`).
         let mut children = self.terms.followers(&prefix);
-        // Under a first letter, the separators of initials (`j.smith`, `j_smith`); deeper,
-        // only what known names suggest.
         if prefix.chars().count() == 1 {
-            children.extend(separators_after(last).chars());
+            children.extend(separators_after(prefix.chars().last().unwrap_or('a')).chars());
         }
         children.retain(|c| !c.is_whitespace());
         for c in children {
@@ -367,10 +364,6 @@ impl<'a> UserSearchSweep<'a> {
                         });
                     }
                 }
-                Step::Lookup(_) => {
-                    state.outcome.lookups += 1;
-                    state.add(users);
-                }
             }
         }
         let mut outcome = state.outcome;
@@ -385,12 +378,6 @@ impl<'a> UserSearchSweep<'a> {
             Step::Page { prefix, start, .. } => {
                 self.api.user_search(prefix, *start, self.cap).await?
             }
-            Step::Lookup(username) => self
-                .api
-                .user_by_username(username)
-                .await?
-                .into_iter()
-                .collect(),
         };
         Ok((step, users))
     }
@@ -445,6 +432,7 @@ mod tests {
         ]);
         assert_eq!(t.followers("1002"), BTreeSet::from(['3', '9']));
         assert_eq!(t.followers("ø"), BTreeSet::from(['r']));
+        assert_eq!(t.followers("é"), BTreeSet::from(['m']), "Émile");
         assert!(t.firsts().contains(&'李'));
         assert!(t.firsts().contains(&'é'));
     }

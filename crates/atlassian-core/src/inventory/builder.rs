@@ -38,7 +38,10 @@ pub struct InventoryBuilder {
     accounts: BTreeMap<String, Account>,
     /// Folded name → canonical spelling.
     groups: BTreeMap<String, String>,
-    memberships: BTreeSet<Membership>,
+    /// Group (as spelled when added) → its members' keys: a group's name is held once, not
+    /// once per member (memberships are most of a large instance's records).
+    memberships: BTreeMap<String, BTreeSet<String>>,
+    membership_count: usize,
     resources: BTreeMap<String, Resource>,
     grants: BTreeSet<Grant>,
     coverage: BTreeMap<String, Coverage>,
@@ -89,7 +92,8 @@ impl InventoryBuilder {
             scanned_as,
             accounts: BTreeMap::new(),
             groups: BTreeMap::new(),
-            memberships: BTreeSet::new(),
+            memberships: BTreeMap::new(),
+            membership_count: 0,
             resources: BTreeMap::new(),
             grants: BTreeSet::new(),
             coverage: BTreeMap::new(),
@@ -113,11 +117,6 @@ impl InventoryBuilder {
     pub fn generator(&mut self, generator: Generator) -> &mut Self {
         self.generator = generator;
         self
-    }
-
-    /// The account with this key, if one was added.
-    pub fn get_account(&self, key: &str) -> Option<&Account> {
-        self.accounts.get(key)
     }
 
     /// Every account added so far, in key order.
@@ -191,7 +190,14 @@ impl InventoryBuilder {
     ) -> &mut Self {
         let membership = Membership::new(group, account);
         let Some(slot) = self.membership_sink.as_mut() else {
-            self.memberships.insert(membership);
+            let Membership { group, account } = membership;
+            let members = match self.memberships.get_mut(&group) {
+                Some(members) => members,
+                None => self.memberships.entry(group).or_default(),
+            };
+            if members.insert(account) {
+                self.membership_count += 1;
+            }
             return self;
         };
         let referrer = || {
@@ -338,7 +344,7 @@ impl InventoryBuilder {
         Counts {
             accounts: self.accounts.len(),
             groups: self.groups.len(),
-            memberships: self.memberships.len(),
+            memberships: self.membership_count,
             resources: self.resources.len(),
             grants: self.grants.len(),
             coverage: self.coverage.len(),
@@ -360,6 +366,7 @@ impl InventoryBuilder {
             accounts,
             groups,
             memberships: raw_memberships,
+            membership_count: _,
             mut resources,
             grants: raw_grants,
             coverage,
@@ -380,28 +387,33 @@ impl InventoryBuilder {
 
         let canonical = |name: &str| groups.get(&fold(name)).cloned();
 
-        let mut memberships = BTreeSet::new();
-        for membership in raw_memberships {
-            let referrer = || {
-                format!(
-                    "membership of `{}` in `{}`",
-                    membership.account, membership.group
-                )
-            };
-            if !accounts.contains_key(&membership.account) {
-                violations.push(Violation::UnknownAccount {
-                    account: membership.account.clone(),
-                    referrer: referrer(),
-                });
-            }
-            match canonical(&membership.group) {
-                Some(group) => {
-                    memberships.insert(Membership::new(group, membership.account));
+        // Canonical group → members, moved (not copied) from the groups as they were spelled.
+        let mut by_group: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (group, members) in raw_memberships {
+            let referrer = |account: &str| format!("membership of `{account}` in `{group}`");
+            for account in &members {
+                if !accounts.contains_key(account) {
+                    violations.push(Violation::UnknownAccount {
+                        account: account.clone(),
+                        referrer: referrer(account),
+                    });
                 }
-                None => violations.push(Violation::UnknownGroup {
-                    group: membership.group.clone(),
-                    referrer: referrer(),
-                }),
+            }
+            match canonical(&group) {
+                Some(canonical) => match by_group.get_mut(&canonical) {
+                    Some(held) => held.extend(members),
+                    None => {
+                        by_group.insert(canonical, members);
+                    }
+                },
+                None => {
+                    for account in &members {
+                        violations.push(Violation::UnknownGroup {
+                            group: group.clone(),
+                            referrer: referrer(account),
+                        });
+                    }
+                }
             }
         }
 
@@ -464,7 +476,14 @@ impl InventoryBuilder {
             scanned_as,
             accounts: accounts.into_values().collect(),
             groups: group_names.into_iter().map(Group::new).collect(),
-            memberships: memberships.into_iter().collect(),
+            memberships: by_group
+                .into_iter()
+                .flat_map(|(group, members)| {
+                    members
+                        .into_iter()
+                        .map(move |account| Membership::new(group.clone(), account))
+                })
+                .collect(),
             resources: resources.into_values().collect(),
             grants: grants.into_iter().collect(),
             coverage: coverage.into_values().collect(),
