@@ -81,12 +81,26 @@ impl JiraClient {
         start_at: u64,
         max_results: u32,
     ) -> Result<Vec<User>, Error> {
+        self.user_search_by_status(query, start_at, max_results, true, true)
+            .await
+    }
+
+    /// [`Self::user_search`] for active users, inactive users, or both (`includeActive`,
+    /// `includeInactive`).
+    pub async fn user_search_by_status(
+        &self,
+        query: &str,
+        start_at: u64,
+        max_results: u32,
+        active: bool,
+        inactive: bool,
+    ) -> Result<Vec<User>, Error> {
         self.client
             .get_json(
                 &Request::get("/rest/api/2/user/search")
                     .query("username", query)
-                    .query("includeActive", "true")
-                    .query("includeInactive", "true")
+                    .query("includeActive", active)
+                    .query("includeInactive", inactive)
                     .query("startAt", start_at)
                     .query("maxResults", max_results),
             )

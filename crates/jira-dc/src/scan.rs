@@ -593,11 +593,12 @@ impl<'a> Scanner<'a> {
             )
         };
         let method = format!(
-            "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches, {} capped prefixes split, {} accounts added; {} a page)",
+            "user/search: username=. ({} accounts, {} requests), then a prefix sweep ({} searches; {} capped prefixes split, {} read as active and inactive; {} accounts added; {} a page)",
             read.keys.len(),
             read.requests,
             outcome.searches,
             outcome.splits,
+            outcome.status_splits,
             added,
             caps.page
         );

@@ -18,7 +18,10 @@
 //!   produce) is checked with one more page, not split, until the server has served a full page
 //!   (then its clamp is known not to be lower);
 //! - on a server that cannot page past the cap, a prefix that the known accounts alone fill to
-//!   the cap is split without being asked.
+//!   the cap is not asked whole;
+//! - a capped prefix whose known accounts, split into active and inactive, stay below the cap
+//!   each is read as two searches (`includeActive`/`includeInactive`), which together hold all
+//!   of it, instead of being split into children.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
@@ -45,6 +48,8 @@ pub struct SweepOutcome {
     pub searches: u64,
     /// Prefixes at the cap that were split.
     pub splits: u64,
+    /// Prefixes at the cap read as two searches, active and inactive accounts.
+    pub status_splits: u64,
     /// Whether `startAt` paged past the cap (`None`: never asked).
     pub pages_past_cap: Option<bool>,
     /// Prefixes still at the cap at the depth limit.
@@ -60,6 +65,8 @@ struct Terms {
     /// (term, account number): usernames, e-mails, display-name words.
     /// (term, account number): usernames, e-mails, display-name words.
     terms: BTreeSet<(String, u32)>,
+    /// Each account's status (`None`: not stated).
+    active: Vec<Option<bool>>,
     accounts: u32,
 }
 
@@ -69,12 +76,20 @@ impl Terms {
             user.name.as_deref(),
             user.email_address.as_deref(),
             user.display_name.as_deref(),
+            user.active,
         );
     }
 
-    fn add_names(&mut self, username: Option<&str>, email: Option<&str>, display: Option<&str>) {
+    fn add_names(
+        &mut self,
+        username: Option<&str>,
+        email: Option<&str>,
+        display: Option<&str>,
+        active: Option<bool>,
+    ) {
         let i = self.accounts;
         self.accounts += 1;
+        self.active.push(active);
         for term in [username, email].into_iter().flatten() {
             if !term.is_empty() {
                 self.terms.insert((term.to_lowercase(), i));
@@ -91,9 +106,14 @@ impl Terms {
             .take_while(move |(t, _)| t.starts_with(prefix))
     }
 
-    /// Distinct known accounts matching `prefix`.
-    fn count(&self, prefix: &str) -> usize {
-        let mut ids: Vec<u32> = self.starting_with(prefix).map(|(_, i)| *i).collect();
+    /// Distinct known accounts matching `prefix` with `status` (an account whose status is not
+    /// stated counts as either).
+    fn count(&self, prefix: &str, status: Status) -> usize {
+        let mut ids: Vec<u32> = self
+            .starting_with(prefix)
+            .map(|(_, i)| *i)
+            .filter(|&i| status.admits(self.active[i as usize]))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids.len()
@@ -126,15 +146,56 @@ fn separators_after(c: char) -> &'static str {
 /// One request of the sweep.
 #[derive(Clone, Debug)]
 enum Step {
-    /// The first page of a prefix.
-    Query(String),
-    /// The page of a prefix from `start` on; `probe`: the first look past the cap, which tells
+    /// The first page of a search.
+    Query(Search),
+    /// The page of a search from `start` on; `probe`: the first look past the cap, which tells
     /// whether the server pages past it.
     Page {
-        prefix: String,
+        search: Search,
         start: u64,
         probe: bool,
     },
+}
+
+/// Which accounts a search asks for (`includeActive`, `includeInactive`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Any,
+    Active,
+    Inactive,
+}
+
+impl Status {
+    fn admits(self, active: Option<bool>) -> bool {
+        match (self, active) {
+            (Self::Any, _) | (_, None) => true,
+            (Self::Active, Some(a)) => a,
+            (Self::Inactive, Some(a)) => !a,
+        }
+    }
+}
+
+/// A prefix, for accounts of a status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Search {
+    prefix: String,
+    status: Status,
+}
+
+impl Search {
+    fn any(prefix: String) -> Self {
+        Self {
+            prefix,
+            status: Status::Any,
+        }
+    }
+
+    fn child(&self, c: char) -> Self {
+        Self {
+            prefix: format!("{}{c}", self.prefix),
+            status: self.status,
+        }
+    }
 }
 
 /// The sweep.
@@ -158,7 +219,7 @@ struct State<K> {
     outcome: SweepOutcome,
     queue: VecDeque<Step>,
     /// Capped prefixes waiting for the probe to tell whether to page or split them.
-    parked: Vec<(String, u64)>,
+    parked: Vec<(Search, u64)>,
     cap: u32,
     /// Some answer held `cap` users: the server's clamp is not lower than documented.
     served_full_page: bool,
@@ -184,58 +245,79 @@ impl<K: Fn(&str) -> bool> State<K> {
         new
     }
 
-    /// Queues the first page of `prefix`, or splits it unasked where the accounts already
+    /// Queues the first page of a search, or resolves it unasked where the accounts already
     /// known fill it (a server that cannot page past the cap).
-    fn query(&mut self, prefix: String) {
-        // Known accounts alone fill the cap: the answer would be cut, so ask its children.
+    fn query(&mut self, search: Search) {
+        // Known accounts alone fill the cap: the answer would be cut.
         if self.outcome.pages_past_cap == Some(false)
-            && prefix.chars().count() < MAX_PREFIX_CHARS
-            && self.terms.count(&prefix) >= self.cap as usize
+            && search.prefix.chars().count() < MAX_PREFIX_CHARS
+            && self.terms.count(&search.prefix, search.status) >= self.cap as usize
         {
-            self.split(prefix);
+            self.narrow(search);
         } else {
-            self.queue.push_back(Step::Query(prefix));
+            self.queue.push_back(Step::Query(search));
         }
     }
 
-    /// A prefix at the cap on a server that cannot page past it: its children and the
-    /// username equal to it.
-    fn split(&mut self, prefix: String) {
-        if prefix.chars().count() >= MAX_PREFIX_CHARS {
-            self.outcome.unresolved.push(prefix);
+    /// A search at the cap on a server that cannot page past it. Where the known accounts
+    /// split by status below the cap each, two searches (active, inactive) read all of it;
+    /// otherwise its children.
+    fn narrow(&mut self, search: Search) {
+        let room = (self.cap as usize) * 9 / 10;
+        if search.status == Status::Any
+            && self.terms.count(&search.prefix, Status::Active) < room
+            && self.terms.count(&search.prefix, Status::Inactive) < room
+        {
+            self.outcome.status_splits += 1;
+            for status in [Status::Active, Status::Inactive] {
+                self.queue.push_back(Step::Query(Search {
+                    prefix: search.prefix.clone(),
+                    status,
+                }));
+            }
+            return;
+        }
+        self.split(search);
+    }
+
+    /// A search's children: the characters that follow its prefix in known names (its own
+    /// capped answer included); under a first letter also the separators of initials
+    /// (`j.smith`, `j_smith`).
+    fn split(&mut self, search: Search) {
+        if search.prefix.chars().count() >= MAX_PREFIX_CHARS {
+            self.outcome.unresolved.push(search.prefix);
             return;
         }
         self.outcome.splits += 1;
-        // The characters that follow it in known names (its own capped answer included); under
-        // a first letter also the separators of initials (`j.smith`, `j_smith`).
-        let mut children = self.terms.followers(&prefix);
-        if prefix.chars().count() == 1 {
-            children.extend(separators_after(prefix.chars().last().unwrap_or('a')).chars());
+        let mut children = self.terms.followers(&search.prefix);
+        if search.prefix.chars().count() == 1 {
+            let first = search.prefix.chars().last().unwrap_or('a');
+            children.extend(separators_after(first).chars());
         }
         children.retain(|c| !c.is_whitespace());
         for c in children {
-            self.query(format!("{prefix}{c}"));
+            self.query(search.child(c));
         }
     }
 
-    /// A prefix whose answer stopped at `received` because of the cap.
-    fn capped(&mut self, prefix: String, received: u64) {
+    /// A search whose answer stopped at `received` because of the cap.
+    fn capped(&mut self, search: Search, received: u64) {
         match self.outcome.pages_past_cap {
             Some(true) => self.queue.push_back(Step::Page {
-                prefix,
+                search,
                 start: received,
                 probe: false,
             }),
-            Some(false) => self.split(prefix),
+            Some(false) => self.narrow(search),
             None if self.parked.is_empty() => {
-                self.parked.push((prefix.clone(), received));
+                self.parked.push((search.clone(), received));
                 self.queue.push_front(Step::Page {
-                    prefix,
+                    search,
                     start: received,
                     probe: true,
                 });
             }
-            None => self.parked.push((prefix, received)),
+            None => self.parked.push((search, received)),
         }
     }
 
@@ -287,6 +369,7 @@ impl<'a> UserSearchSweep<'a> {
                 account.username.as_deref(),
                 account.email.as_deref(),
                 account.display_name.as_deref(),
+                account.active,
             );
         }
         let mut roots = terms.firsts();
@@ -308,7 +391,7 @@ impl<'a> UserSearchSweep<'a> {
             served_full_page: self.served_full_page,
         };
         for c in roots {
-            state.query(c.to_string());
+            state.query(Search::any(c.to_string()));
         }
         let mut running = FuturesUnordered::new();
         loop {
@@ -324,23 +407,23 @@ impl<'a> UserSearchSweep<'a> {
             let len = users.len();
             state.served_full_page |= len >= self.cap as usize;
             match step {
-                Step::Query(prefix) => {
+                Step::Query(search) => {
                     state.outcome.searches += 1;
                     state.add(users);
                     if len >= self.cap as usize {
-                        state.capped(prefix, len as u64);
+                        state.capped(search, len as u64);
                     } else if state.more_after(len) {
                         // A round answer: one more page tells a lower clamp (which pages
                         // on) from an exact count.
                         state.queue.push_back(Step::Page {
-                            prefix,
+                            search,
                             start: len as u64,
                             probe: false,
                         });
                     }
                 }
                 Step::Page {
-                    prefix,
+                    search,
                     start,
                     probe,
                 } => {
@@ -349,7 +432,7 @@ impl<'a> UserSearchSweep<'a> {
                     if probe {
                         state.outcome.pages_past_cap = Some(new > 0);
                         for (parked, received) in std::mem::take(&mut state.parked) {
-                            if parked == prefix && new > 0 {
+                            if parked == search && new > 0 {
                                 continue;
                             }
                             state.capped(parked, received);
@@ -358,7 +441,7 @@ impl<'a> UserSearchSweep<'a> {
                     // A page of nothing new: a server that ignores `startAt` (never loop).
                     if new > 0 && state.more_after(len) {
                         state.queue.push_back(Step::Page {
-                            prefix,
+                            search,
                             start: start + len as u64,
                             probe: false,
                         });
@@ -373,12 +456,19 @@ impl<'a> UserSearchSweep<'a> {
 
     /// One request.
     async fn ask(&self, step: Step) -> Result<(Step, Vec<User>), Error> {
-        let users = match &step {
-            Step::Query(prefix) => self.api.user_search(prefix, 0, self.cap).await?,
-            Step::Page { prefix, start, .. } => {
-                self.api.user_search(prefix, *start, self.cap).await?
-            }
+        let (search, start) = match &step {
+            Step::Query(search) => (search, 0),
+            Step::Page { search, start, .. } => (search, *start),
         };
+        let (active, inactive) = match search.status {
+            Status::Any => (true, true),
+            Status::Active => (true, false),
+            Status::Inactive => (false, true),
+        };
+        let users = self
+            .api
+            .user_search_by_status(&search.prefix, start, self.cap, active, inactive)
+            .await?;
         Ok((step, users))
     }
 }
@@ -414,13 +504,14 @@ mod tests {
             user("carol", None, "Carol Alison"),
         ]);
         assert_eq!(
-            t.count("ali"),
+            t.count("ali", Status::Any),
             2,
             "alice (three fields, once) and carol's surname"
         );
-        assert_eq!(t.count("smith"), 2);
-        assert_eq!(t.count("b"), 1);
-        assert_eq!(t.count("z"), 0);
+        assert_eq!(t.count("smith", Status::Any), 2);
+        assert_eq!(t.count("b", Status::Any), 1);
+        assert_eq!(t.count("z", Status::Any), 0);
+        assert_eq!(t.count("ali", Status::Inactive), 0, "both are active");
     }
 
     #[test]
