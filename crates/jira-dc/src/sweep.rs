@@ -260,13 +260,13 @@ impl<K: Fn(&str) -> bool> State<K> {
     }
 
     /// A search at the cap on a server that cannot page past it. Where the known accounts
-    /// split by status below the cap each, two searches (active, inactive) read all of it;
-    /// otherwise its children.
+    /// split by status stay below the cap each, two searches (active, inactive) are likely to
+    /// read all of it (one still at the cap is split in turn); otherwise its children.
     fn narrow(&mut self, search: Search) {
-        let room = (self.cap as usize) * 9 / 10;
+        let cap = self.cap as usize;
         if search.status == Status::Any
-            && self.terms.count(&search.prefix, Status::Active) < room
-            && self.terms.count(&search.prefix, Status::Inactive) < room
+            && self.terms.count(&search.prefix, Status::Active) < cap
+            && self.terms.count(&search.prefix, Status::Inactive) < cap
         {
             self.outcome.status_splits += 1;
             for status in [Status::Active, Status::Inactive] {
