@@ -10,7 +10,7 @@
 //!   page), plus `a`–`z` and `0`–`9`;
 //! - a prefix at the cap is paged to its end where the server pages past the cap (9.x), and
 //!   otherwise split into the characters that follow it in names already known (its own capped
-//!   answer included; under a first letter also the separators of initials, `.`, `_`, `-`).
+//!   answer included: a thousand names under the prefix).
 //!   The username equal to a split prefix is matched by no child; a server that orders its
 //!   answer by username returns it within the cut, one that orders otherwise may not, and the
 //!   sweep does not spend a look-up per split on that;
@@ -137,11 +137,6 @@ impl Terms {
 
 /// First characters swept besides those of known names.
 const BASE_ROOTS: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-/// The separators real usernames put after a letter (`john.smith`, `j_smith`, `ann-marie`).
-fn separators_after(c: char) -> &'static str {
-    if c.is_ascii_alphabetic() { "._-" } else { "" }
-}
 
 /// One request of the sweep.
 #[derive(Clone, Debug)]
@@ -281,8 +276,7 @@ impl<K: Fn(&str) -> bool> State<K> {
     }
 
     /// A search's children: the characters that follow its prefix in known names (its own
-    /// capped answer included); under a first letter also the separators of initials
-    /// (`j.smith`, `j_smith`).
+    /// capped answer included).
     fn split(&mut self, search: Search) {
         if search.prefix.chars().count() >= MAX_PREFIX_CHARS {
             self.outcome.unresolved.push(search.prefix);
@@ -290,10 +284,6 @@ impl<K: Fn(&str) -> bool> State<K> {
         }
         self.outcome.splits += 1;
         let mut children = self.terms.followers(&search.prefix);
-        if search.prefix.chars().count() == 1 {
-            let first = search.prefix.chars().last().unwrap_or('a');
-            children.extend(separators_after(first).chars());
-        }
         children.retain(|c| !c.is_whitespace());
         for c in children {
             self.query(search.child(c));
