@@ -19,9 +19,9 @@
 //!   (then its clamp is known not to be lower);
 //! - on a server that cannot page past the cap, a prefix that the known accounts alone fill to
 //!   the cap is not asked whole;
-//! - a capped prefix whose known accounts, split into active and inactive, stay below the cap
-//!   each is read as two searches (`includeActive`/`includeInactive`), which together hold all
-//!   of it, instead of being split into children.
+//! - a capped prefix is read by status (`includeActive`/`includeInactive`: the two together
+//!   hold all of it): a status whose known accounts stay below the cap is asked whole, one that
+//!   fills it is split into children, which are smaller for holding one status only.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
@@ -254,25 +254,32 @@ impl<K: Fn(&str) -> bool> State<K> {
         }
     }
 
-    /// A search at the cap on a server that cannot page past it. Where the known accounts
-    /// split by status stay below the cap each, two searches (active, inactive) are likely to
-    /// read all of it (one still at the cap is split in turn); otherwise its children.
+    /// A search at the cap on a server that cannot page past it. Its accounts are active or
+    /// inactive: a status whose known accounts stay below the cap is asked whole (one search
+    /// likely reads all of it; one still at the cap is narrowed in turn), and a status that
+    /// fills it is split into children, which are smaller for holding one status only.
     fn narrow(&mut self, search: Search) {
         let cap = self.cap as usize;
-        if search.status == Status::Any
-            && self.terms.count(&search.prefix, Status::Active) < cap
-            && self.terms.count(&search.prefix, Status::Inactive) < cap
-        {
-            self.outcome.status_splits += 1;
-            for status in [Status::Active, Status::Inactive] {
-                self.queue.push_back(Step::Query(Search {
-                    prefix: search.prefix.clone(),
-                    status,
-                }));
-            }
-            return;
+        if search.status != Status::Any {
+            return self.split(search);
         }
-        self.split(search);
+        let by_status = [Status::Active, Status::Inactive]
+            .map(|status| (status, self.terms.count(&search.prefix, status)));
+        if by_status.iter().all(|&(_, n)| n >= cap) {
+            return self.split(search);
+        }
+        self.outcome.status_splits += 1;
+        for (status, known) in by_status {
+            let part = Search {
+                prefix: search.prefix.clone(),
+                status,
+            };
+            if known < cap {
+                self.queue.push_back(Step::Query(part));
+            } else {
+                self.split(part);
+            }
+        }
     }
 
     /// A search's children: the characters that follow its prefix in known names (its own
