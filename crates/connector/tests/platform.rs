@@ -283,7 +283,8 @@ async fn invalid_configurations_are_refused_before_any_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_scan_stops_it_and_leaves_nothing_marked_complete() {
-    let sim = sim(Product::Jira, Duration::from_millis(40)).await;
+    // Slow enough that the scan, however well it overlaps its requests, is still running.
+    let sim = sim(Product::Jira, Duration::from_millis(250)).await;
     let sink = Arc::new(Mutex::new(CollectSink::new()));
     let config = config_for(&sim, TokenRole::Admin);
     let scan = scan(&config, sink.clone(), None);
