@@ -240,3 +240,16 @@ pub struct MyPermission {
     #[serde(default)]
     pub have_permission: bool,
 }
+
+/// An active user for unit tests: key the upper-cased username.
+#[cfg(test)]
+pub(crate) fn test_user(name: &str, email: Option<&str>, display: &str) -> User {
+    User {
+        key: Some(name.to_uppercase()),
+        name: Some(name.to_owned()),
+        email_address: email.map(str::to_owned),
+        display_name: Some(display.to_owned()),
+        active: Some(true),
+        deleted: Some(false),
+    }
+}

@@ -473,17 +473,7 @@ impl<'a> UserSearchSweep<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(name: &str, email: Option<&str>, display: &str) -> User {
-        User {
-            key: Some(name.to_uppercase()),
-            name: Some(name.to_owned()),
-            email_address: email.map(str::to_owned),
-            display_name: Some(display.to_owned()),
-            active: Some(true),
-            deleted: Some(false),
-        }
-    }
+    use crate::model::test_user as user;
 
     fn terms(users: &[User]) -> Terms {
         let mut t = Terms::default();
