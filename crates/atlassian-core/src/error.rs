@@ -220,6 +220,13 @@ impl Error {
         self.status() == Some(StatusCode::FORBIDDEN)
     }
 
+    /// The server would not let this token read it: [`is_unauthorized`](Self::is_unauthorized)
+    /// or [`is_forbidden`](Self::is_forbidden). A scan reports such a collection incomplete,
+    /// with the fix, instead of failing.
+    pub fn is_refused(&self) -> bool {
+        self.is_forbidden() || self.is_unauthorized()
+    }
+
     /// 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
@@ -473,6 +480,26 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status_error(status: StatusCode, login_reason: Option<&str>) -> Error {
+        Error::Status {
+            method: Method::GET,
+            path: "/rest/api/2/group/member".to_owned(),
+            status,
+            body: Box::new(ApiErrorBody::parse(None, b"")),
+            login_reason: login_reason.map(str::to_owned),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn refused_is_401_403_or_a_failed_login() {
+        assert!(status_error(StatusCode::UNAUTHORIZED, None).is_refused());
+        assert!(status_error(StatusCode::FORBIDDEN, None).is_refused());
+        assert!(status_error(StatusCode::OK, Some("AUTHENTICATED_FAILED")).is_refused());
+        assert!(!status_error(StatusCode::NOT_FOUND, None).is_refused());
+        assert!(!status_error(StatusCode::SERVICE_UNAVAILABLE, None).is_refused());
+    }
 
     #[test]
     fn error_bodies_in_every_documented_shape() {

@@ -140,7 +140,7 @@ async fn group_members(api: &ConfluenceClient, report: &mut Preflight) {
     let group = groups.next().await;
     let group = match group {
         Some(Ok(group)) => group,
-        Some(Err(e)) if e.is_forbidden() || e.is_unauthorized() => {
+        Some(Err(e)) if e.is_refused() => {
             report.fail(
                 "group members",
                 Diagnosis::NoUsers,
@@ -160,7 +160,7 @@ async fn group_members(api: &ConfluenceClient, report: &mut Preflight) {
     match std::pin::pin!(api.group_members(&group.name)).next().await {
         None | Some(Ok(_)) => report.pass("group members", "group members are readable"),
         // The token is valid (checked above): this 401 is CONFSERVER-98582.
-        Some(Err(e)) if e.is_forbidden() || e.is_unauthorized() => report.fail(
+        Some(Err(e)) if e.is_refused() => report.fail(
             "group members",
             Diagnosis::Forbidden,
             format!(

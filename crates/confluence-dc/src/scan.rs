@@ -228,10 +228,6 @@ fn anonymous_answer() -> Error {
     }
 }
 
-fn refused(e: &Error) -> bool {
-    e.is_forbidden() || e.is_unauthorized()
-}
-
 impl<'a> Scanner<'a> {
     async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
@@ -372,7 +368,7 @@ impl<'a> Scanner<'a> {
                 self.progress("groups", names.len() as u64, Some(names.len() as u64));
                 self.groups = Some(names);
             }
-            Err(e) if refused(&e) => {
+            Err(e) if e.is_refused() => {
                 self.builder.coverage(Coverage::incomplete(
                     "groups",
                     Some("group".into()),
@@ -407,7 +403,7 @@ impl<'a> Scanner<'a> {
                     ));
                     self.memberships.unservable = unservable;
                 }
-                Err(e) if refused(&e) => {
+                Err(e) if e.is_refused() => {
                     self.memberships.no_query_form =
                         Some(format!("group/member?groupName= was refused ({e})"));
                     self.memberships.unservable = unservable;
@@ -462,7 +458,7 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 }
-                Err(e) if refused(&e) => {
+                Err(e) if e.is_refused() => {
                     self.memberships.refused.get_or_insert_with(|| {
                         if e.is_unauthorized() {
                             format!(
@@ -503,14 +499,14 @@ impl<'a> Scanner<'a> {
                 return Ok(());
             }
             Err(e) if e.is_not_found() => "user/list is absent (404)".to_owned(),
-            Err(e) if refused(&e) => format!("user/list was refused ({e})"),
+            Err(e) if e.is_refused() => format!("user/list was refused ({e})"),
             Err(e) => return Err(e),
         };
         tracing::debug!("{why_not_list}: listing users through the CQL search");
         self.accounts.via_search = true;
         let total = match self.api.search_users_total().await {
             Ok(total) => total,
-            Err(e) if refused(&e) => {
+            Err(e) if e.is_refused() => {
                 self.accounts.failure = Some(format!("the user search was refused ({e})"));
                 None
             }
@@ -519,7 +515,7 @@ impl<'a> Scanner<'a> {
         self.accounts.stated_total = total;
         let users = match self.api.search_users().try_collect::<Vec<User>>().await {
             Ok(users) => users,
-            Err(e) if refused(&e) => {
+            Err(e) if e.is_refused() => {
                 self.accounts.failure = Some(format!("the user search was refused ({e})"));
                 Vec::new()
             }
@@ -571,7 +567,7 @@ impl<'a> Scanner<'a> {
                         keys.push(space.key);
                     }
                 }
-                Err(e) if refused(&e) => {
+                Err(e) if e.is_refused() => {
                     refusal.get_or_insert_with(|| e.to_string());
                 }
                 Err(e) => return Err(e),
@@ -857,7 +853,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 Err(e) if e.is_not_found() => sweep.vanished_users += 1,
-                Err(e) if refused(&e) => {
+                Err(e) if e.is_refused() => {
                     sweep.refused.get_or_insert_with(|| e.to_string());
                 }
                 Err(e) => return Err(e),
@@ -1235,7 +1231,7 @@ async fn read_rest(api: &ConfluenceClient, key: &str) -> Result<SpaceOutcome, Er
             Some(format!(
                 "{e} — Confluence 9.1+ answers a non-administrator with 500 here (CONFSERVER-99908); {NEEDS_ADMIN}"
             ))
-        } else if refused(e) {
+        } else if e.is_refused() {
             Some(format!("{e}; {NEEDS_ADMIN}"))
         } else {
             None

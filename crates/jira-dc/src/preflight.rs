@@ -105,7 +105,7 @@ pub async fn preflight(api: &JiraClient) -> Preflight {
     }
     match api.application_roles().await {
         Ok(_) => report.pass("administrator", "application roles are readable"),
-        Err(e) if e.is_forbidden() || e.is_unauthorized() => report.fail(
+        Err(e) if e.is_refused() => report.fail(
             "administrator",
             Diagnosis::Forbidden,
             format!(
@@ -119,7 +119,7 @@ pub async fn preflight(api: &JiraClient) -> Preflight {
         Ok(groups) => match groups.groups.first() {
             Some(group) => match std::pin::pin!(api.group_members(&group.name)).next().await {
                 None | Some(Ok(_)) => report.pass("group members", "group members are readable"),
-                Some(Err(e)) if e.is_forbidden() || e.is_unauthorized() => report.fail(
+                Some(Err(e)) if e.is_refused() => report.fail(
                     "group members",
                     Diagnosis::Forbidden,
                     format!(

@@ -132,7 +132,7 @@ impl FirstRead {
         match listed {
             Ok(users) => return Ok(Self::Listed(users)),
             Err(e) if e.is_not_found() => tracing::debug!("no user/list: reading user/search"),
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+            Err(e) if e.is_refused() => {
                 tracing::debug!("user/list refused ({e}); reading user/search");
             }
             Err(e) => return Err(e),
@@ -459,7 +459,7 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 }
-                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                Err(e) if e.is_refused() => {
                     refused.get_or_insert(e);
                 }
                 Err(e) if e.is_not_found() => vanished.push(group),
@@ -709,7 +709,7 @@ impl<'a> Scanner<'a> {
                     ),
                 });
             }
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+            Err(e) if e.is_refused() => {
                 let detail = format!("application roles could not be read ({e}); {NEEDS_ADMIN}");
                 self.builder.coverage(Coverage::incomplete(
                     "grants:applications",
@@ -736,7 +736,7 @@ impl<'a> Scanner<'a> {
     ) -> Result<(), Error> {
         let roles = match roles {
             Ok(roles) => roles,
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+            Err(e) if e.is_refused() => {
                 self.builder.coverage(Coverage::incomplete(
                     "grants:project-roles",
                     Some("project/{key}/role/{id}".into()),
@@ -754,7 +754,7 @@ impl<'a> Scanner<'a> {
                 Ok(role) => role,
                 // This project does not have this global role.
                 Err(e) if e.is_not_found() => continue,
-                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                Err(e) if e.is_refused() => {
                     refused.get_or_insert(e);
                     continue;
                 }
@@ -848,7 +848,7 @@ impl<'a> Scanner<'a> {
     ) -> Result<(), Error> {
         let schemes = match schemes {
             Ok(s) => s,
-            Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+            Err(e) if e.is_refused() => {
                 self.builder.coverage(Coverage::incomplete(
                     "grants:permission-schemes",
                     Some("permissionscheme".into()),
@@ -876,7 +876,7 @@ impl<'a> Scanner<'a> {
         for (project, scheme) in assigned {
             let scheme = match scheme {
                 Ok(s) => s,
-                Err(e) if e.is_forbidden() || e.is_unauthorized() => {
+                Err(e) if e.is_refused() => {
                     refused.get_or_insert(e);
                     continue;
                 }
