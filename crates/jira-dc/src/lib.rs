@@ -20,6 +20,7 @@
 //! ```
 
 pub mod api;
+pub mod group_sweep;
 pub mod model;
 pub mod preflight;
 pub mod scan;

@@ -7,7 +7,7 @@
 //! last, since a proof needs every account seen anywhere. A collection the token may not read is
 //! reported incomplete with the reason and the fix; the scan goes on.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use atlassian_core::applinks::fetch_manifest;
 use atlassian_core::inventory::{Coverage, ScannedAs, System};
@@ -17,14 +17,12 @@ use atlassian_core::{
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use crate::api::JiraClient;
+use crate::group_sweep::{GroupPickerSweep, PICKER_MAX};
 use crate::model::{GROUP_ACTOR, Holder, MyPermissions, ServerInfo, USER_ACTOR, User};
 use crate::sweep::UserSearchSweep;
 use crate::wildcard::{SearchCaps, WildcardProof, WildcardRead, key_of, read_wildcard};
 
 pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
-
-/// The group picker's `maxResults`: large enough for any real instance, in one answer.
-const PICKER_MAX: u32 = 1_000_000;
 
 /// Scans the whole instance.
 pub async fn scan(api: &JiraClient, options: &ScanOptions) -> Result<Inventory, Error> {
@@ -320,7 +318,12 @@ impl<'a> Scanner<'a> {
         }
         let mut queries = 1u64;
         if (names.len() as u64) < total {
-            queries += self.group_sweep(&mut names, total).await?;
+            let options = self.options;
+            queries += GroupPickerSweep::new(self.api, self.parallelism)
+                .run(&mut names, total, |found| {
+                    options.report("groups", found, Some(total));
+                })
+                .await?;
         }
         let found = names.len() as u64;
         let coverage = if !self.can_browse_users() {
@@ -358,80 +361,6 @@ impl<'a> Scanner<'a> {
         }
         self.progress("groups", found, Some(total));
         Ok(names)
-    }
-
-    /// The picker cut its answer: find the rest with substring queries. Each answer states
-    /// how many groups match (`total`), so a query is settled once that many names containing
-    /// it have been seen; only unsettled queries are refined, by one character on either side
-    /// (the picker matches anywhere in the name). Returns the number of queries made.
-    async fn group_sweep(
-        &mut self,
-        names: &mut BTreeMap<String, String>,
-        total: u64,
-    ) -> Result<u64, Error> {
-        let limit = names.len();
-        let mut alphabet: BTreeSet<char> =
-            "abcdefghijklmnopqrstuvwxyz0123456789 -_.".chars().collect();
-        for name in names.keys() {
-            alphabet.extend(name.chars());
-        }
-        let settled = |names: &BTreeMap<String, String>, q: &str, matching: u64| {
-            names.keys().filter(|n| n.contains(q)).count() as u64 >= matching
-        };
-        let mut asked: HashSet<String> = HashSet::from([String::new()]);
-        // (query, its parent and the parent's match count).
-        let mut frontier: VecDeque<(String, Option<(String, u64)>)> =
-            alphabet.iter().map(|c| (c.to_string(), None)).collect();
-        let mut queries = 0u64;
-        let api = self.api;
-        let batch = self.parallelism * 2;
-        while !frontier.is_empty() && (names.len() as u64) < total {
-            let mut round = Vec::with_capacity(batch);
-            while round.len() < batch {
-                let Some((q, parent)) = frontier.pop_front() else {
-                    break;
-                };
-                let parent_settled = parent
-                    .as_ref()
-                    .is_some_and(|(p, matching)| settled(names, p, *matching));
-                if !parent_settled && asked.insert(q.clone()) {
-                    round.push(q);
-                }
-            }
-            let answers: Vec<(String, crate::model::GroupSuggestions)> =
-                futures::stream::iter(round)
-                    .map(|q| async move {
-                        let answer = api.group_picker(&q, PICKER_MAX).await?;
-                        Ok::<_, Error>((q, answer))
-                    })
-                    .buffer_unordered(self.parallelism)
-                    .try_collect()
-                    .await?;
-            queries += answers.len() as u64;
-            let mut cut = Vec::new();
-            for (q, answer) in answers {
-                let matching = answer.total.unwrap_or(answer.groups.len() as u64);
-                if (answer.groups.len() as u64) < matching || answer.groups.len() >= limit {
-                    cut.push((q, matching));
-                }
-                for g in answer.groups {
-                    alphabet.extend(g.name.to_lowercase().chars());
-                    names.insert(g.name.to_lowercase(), g.name);
-                }
-            }
-            for (q, matching) in cut {
-                if settled(names, &q, matching) || q.chars().count() >= 24 {
-                    continue;
-                }
-                for c in &alphabet {
-                    let parent = Some((q.clone(), matching));
-                    frontier.push_back((format!("{q}{c}"), parent.clone()));
-                    frontier.push_back((format!("{c}{q}"), parent));
-                }
-            }
-            self.progress("groups", names.len() as u64, Some(total));
-        }
-        Ok(queries)
     }
 
     /// Every group's members (nested groups' members included, as Jira reports them).

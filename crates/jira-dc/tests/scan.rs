@@ -169,3 +169,30 @@ async fn rate_limits_and_faults_change_nothing() {
         "faults happened"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_group_picker_is_completed_by_substring_queries() {
+    // 10.3 clamps the picker's `maxResults` to 1,000: 1,300 more groups than that.
+    let mut config = sim_config("10.3", Scale::TINY);
+    let dataset = std::sync::Arc::make_mut(&mut config.dataset);
+    for i in 0..1300 {
+        dataset.groups.push(dc_sim::dataset::Group {
+            name: format!("team-{i:04}"),
+            members: Vec::new(),
+            subgroups: Vec::new(),
+        });
+    }
+    let sim = Sim::start(config).await.unwrap();
+    let inventory = scan_sim(&sim, TokenRole::Admin).await;
+    let groups = coverage_of(&inventory, "groups");
+    assert!(groups.complete, "{groups:?}");
+    assert!(
+        groups
+            .method
+            .as_deref()
+            .unwrap()
+            .contains("substring sweep"),
+        "{groups:?}"
+    );
+    assert_eq!(inventory.groups, sim.ground_truth().groups);
+}
