@@ -1,0 +1,198 @@
+//! [`scan`]: one Jira Data Center into one inventory, with honest coverage.
+//!
+//! Order and why: groups first (the picker, checked against its `total`), then every group's
+//! members (most accounts are known after this), then accounts (`user/list` where the server
+//! has it, else `user/search?username=.` and, where that proves nothing, a prefix sweep),
+//! projects, role actors, application roles and permission schemes; the accounts' verdict
+//! last, since a proof needs every account seen anywhere. A collection the token may not read is
+//! reported incomplete with the reason and the fix; the scan goes on.
+
+use std::collections::HashMap;
+
+use atlassian_core::applinks::fetch_manifest;
+use atlassian_core::inventory::{ScannedAs, System};
+use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Product};
+use futures::FutureExt;
+
+use crate::api::JiraClient;
+use crate::group_sweep::PICKER_MAX;
+use crate::model::{MyPermissions, ServerInfo, User};
+use crate::wildcard::SearchCaps;
+
+mod accounts;
+mod people;
+mod projects;
+
+use accounts::{AccountsRoute, FirstRead};
+use projects::ProjectAnswers;
+
+pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
+
+/// Scans the whole instance.
+pub async fn scan(api: &JiraClient, options: &ScanOptions) -> Result<Inventory, Error> {
+    Scanner::start(api, options).await?.run().await
+}
+
+struct Scanner<'a> {
+    api: &'a JiraClient,
+    options: &'a ScanOptions,
+    info: ServerInfo,
+    permissions: MyPermissions,
+    builder: InventoryBuilder,
+    /// Lower-case username → key, for role actors (which name users by username).
+    by_username: HashMap<String, String>,
+    /// Global role id → name, once read.
+    role_names: HashMap<u64, String>,
+    /// Every group was listed (memberships can be no more complete than the groups).
+    groups_complete: bool,
+    /// How the accounts were read, for their verdict at the end.
+    accounts: AccountsRoute,
+    /// The group picker's answer to the empty query, asked with the opening questions.
+    picker: Option<Result<crate::model::GroupSuggestions, Error>>,
+    parallelism: usize,
+}
+
+/// The fix to name when the token's owner lacks administrator rights.
+const NEEDS_ADMIN: &str = "the token must belong to a Jira administrator";
+/// The fix to name when the token's owner lacks Browse Users.
+const NEEDS_BROWSE: &str = "grant the Browse Users global permission to the service account";
+
+impl<'a> Scanner<'a> {
+    async fn start(api: &'a JiraClient, options: &'a ScanOptions) -> Result<Self, Error> {
+        let client = api.client();
+        // Five independent questions: one round trip, not five.
+        let (info, manifest, me, permissions, picker) = futures::join!(
+            api.server_info(),
+            fetch_manifest(client),
+            api.myself(),
+            api.my_permissions(),
+            api.group_picker("", PICKER_MAX)
+        );
+        let info = info?;
+        let manifest = manifest.unwrap_or_else(|e| {
+            tracing::debug!("no applinks manifest: {e}");
+            None
+        });
+        let me = me?;
+        let permissions = permissions.unwrap_or_else(|e| {
+            tracing::warn!("cannot read the token's permissions ({e}); assuming all");
+            MyPermissions::default()
+        });
+        let system = System {
+            product: Product::Jira,
+            base_url: client.base_url().as_str().to_owned(),
+            version: info.version.clone(),
+            title: info.server_title.clone(),
+            instance_id: manifest.and_then(|m| m.id),
+        };
+        let scanned_as = ScannedAs {
+            key: me
+                .key
+                .clone()
+                .or_else(|| me.name.clone())
+                .unwrap_or_default(),
+            username: me.name.clone().unwrap_or_default(),
+        };
+        let parallelism = client.stats().max_concurrency * 2;
+        let mut scanner = Self {
+            api,
+            options,
+            info,
+            permissions,
+            builder: options.builder(system, scanned_as)?,
+            by_username: HashMap::new(),
+            role_names: HashMap::new(),
+            groups_complete: false,
+            accounts: AccountsRoute::Pending,
+            picker: Some(picker),
+            parallelism,
+        };
+        scanner.add_user(me);
+        Ok(scanner)
+    }
+
+    fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
+        self.options.report(phase, done, total);
+    }
+
+    /// `mypermissions` unread (an old server, an error): assume the rights and let the
+    /// endpoints say no.
+    fn permissions_known(&self) -> bool {
+        !self.permissions.permissions.is_empty()
+    }
+
+    fn can_browse_users(&self) -> bool {
+        !self.permissions_known()
+            || ["USER_PICKER", "ADMINISTER", "SYSTEM_ADMIN"]
+                .iter()
+                .any(|k| self.permissions.has(k))
+    }
+
+    fn is_admin(&self) -> bool {
+        !self.permissions_known()
+            || self.permissions.has("ADMINISTER")
+            || self.permissions.has("SYSTEM_ADMIN")
+    }
+
+    /// Adds (or completes) an account from a user bean; returns its key.
+    fn add_user(&mut self, user: User) -> Option<String> {
+        let User {
+            key,
+            name,
+            display_name,
+            email_address,
+            active,
+            ..
+        } = user;
+        let key = key.or_else(|| name.clone()).filter(|k| !k.is_empty())?;
+        // A large instance sends each account once per group it is in: a whole account
+        // needs nothing more.
+        if self.builder.account_by_key(&key).is_some_and(|a| {
+            a.username.is_some()
+                && a.display_name.is_some()
+                && a.email.is_some()
+                && a.active.is_some()
+        }) {
+            return Some(key);
+        }
+        let mut account = Account::new(key.clone());
+        account.username = name.filter(|n| !n.is_empty());
+        account.display_name = display_name.filter(|n| !n.is_empty());
+        account.email = email_address.filter(|e| !e.is_empty());
+        account.active = active;
+        if let Some(name) = &account.username {
+            self.by_username.insert(name.to_lowercase(), key.clone());
+        }
+        self.builder.account(account);
+        Some(key)
+    }
+
+    /// Keys of every account seen so far.
+    fn known_keys(&self) -> impl Iterator<Item = &String> {
+        self.builder.accounts().map(|a| &a.key)
+    }
+
+    async fn run(mut self) -> Result<Inventory, Error> {
+        // The project side is read while the people side runs: the people side is a chain
+        // (groups, then members, then accounts, whose sweep waits on its own answers), and the
+        // project side's thousands of independent requests fill the gaps. Its answers are
+        // mapped afterwards, when every account is known.
+        let fetch = ProjectAnswers::fetch(self.api, self.options, self.parallelism);
+        let api = self.api;
+        let caps = SearchCaps::for_major(self.info.version_triple().0);
+        let people = async {
+            let groups = self.groups().await?;
+            // The accounts' first read needs nothing the members bring.
+            let (members, first) =
+                futures::join!(self.memberships(&groups), FirstRead::fetch(api, caps));
+            members?;
+            self.accounts(first?).await
+        };
+        let ((), answers) = futures::future::try_join(people, fetch.map(Ok)).await?;
+        self.project_side(answers).await?;
+        let accounts = self.accounts_coverage().await?;
+        self.builder.coverage(accounts);
+        let now = jiff::Timestamp::now();
+        Ok(self.builder.build(now)?)
+    }
+}
