@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod group_sweep;
+pub mod holders;
 pub mod model;
 pub mod preflight;
 pub mod scan;

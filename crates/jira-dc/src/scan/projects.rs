@@ -8,6 +8,7 @@ use futures::StreamExt;
 
 use super::{NEEDS_ADMIN, ScanOptions, Scanner};
 use crate::api::JiraClient;
+use crate::holders::{HolderSubject, map_holder};
 use crate::model::{GROUP_ACTOR, Holder, USER_ACTOR};
 
 /// Every answer of the project side: the instance-wide listings, every project × role's
@@ -369,45 +370,25 @@ impl Scanner<'_> {
         holder: &Holder,
         role_names: &HashMap<u64, String>,
     ) -> Result<Option<Subject>, Error> {
-        let parameter = holder.parameter.as_deref().filter(|p| !p.is_empty());
-        Ok(Some(match (holder.holder_type.as_str(), parameter) {
-            ("group", Some(name)) => {
-                self.builder.group(name.to_owned());
-                Subject::Group(name.to_owned())
+        Ok(match map_holder(holder, role_names) {
+            HolderSubject::Subject(subject) => {
+                if let Subject::Group(name) = &subject {
+                    self.builder.group(name.clone());
+                }
+                Some(subject)
             }
-            // A group holder without a group is Jira's legacy "Anyone".
-            ("group", None) | ("anyone", _) => Subject::Anonymous,
-            ("user", Some(key)) => {
-                if self.builder.account_by_key(key).is_none() {
-                    match self.api.user_by_key(key).await? {
+            HolderSubject::Account(key) => {
+                if self.builder.account_by_key(&key).is_none() {
+                    match self.api.user_by_key(&key).await? {
                         Some(user) => {
                             self.add_user(user);
                         }
                         None => return Ok(None),
                     }
                 }
-                Subject::Account(key.to_owned())
+                Some(Subject::Account(key))
             }
-            ("projectRole", Some(id)) => {
-                let name = holder
-                    .project_role
-                    .as_ref()
-                    .map(|r| r.name.clone())
-                    .or_else(|| {
-                        id.parse()
-                            .ok()
-                            .and_then(|id: u64| role_names.get(&id).cloned())
-                    });
-                match name {
-                    Some(name) => Subject::Role(name),
-                    None => return Ok(None),
-                }
-            }
-            ("applicationRole", Some(key)) => Subject::Application(key.to_owned()),
-            // Without an application: any logged-in user with any application access.
-            ("applicationRole", None) => Subject::Authenticated,
-            (other, Some(p)) => Subject::Special(format!("{other}:{p}")),
-            (other, None) => Subject::Special(other.to_owned()),
-        }))
+            HolderSubject::Nothing => None,
+        })
     }
 }
