@@ -48,6 +48,7 @@ pub mod scan;
 pub mod target;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+pub mod version;
 
 pub use client::{Client, ClientConfig, ClientStats, Request, Response};
 pub use credential::Token;
@@ -59,6 +60,7 @@ pub use inventory::{
 pub use paging::{Page, PagingStyle};
 pub use retry::{RateLimitInfo, RetryPolicy};
 pub use target::{BaseUrl, Target};
+pub use version::Version;
 
 // Re-exported so product crates name the same types without depending on reqwest.
 pub use reqwest::{Method, StatusCode};

@@ -18,19 +18,6 @@ pub struct ServerInformation {
     pub version: String,
 }
 
-/// (major, minor, patch) of a version text such as `9.2.3` or `8.5.4-m12`; missing parts are 0.
-pub fn version_triple(version: &str) -> (u32, u32, u32) {
-    let parsed: Vec<u32> = version
-        .split(['.', '-'])
-        .map_while(|p| p.parse().ok())
-        .collect();
-    (
-        parsed.first().copied().unwrap_or(0),
-        parsed.get(1).copied().unwrap_or(0),
-        parsed.get(2).copied().unwrap_or(0),
-    )
-}
-
 /// A user object (`user/current`, `user`, `user/list`, `group/{name}/member`, the user of a
 /// CQL search result).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -297,14 +284,6 @@ mod tests {
         assert_eq!(user(Some("Deactivated")).active(), Some(false));
         assert_eq!(user(None).active(), None);
         assert_eq!(user(Some("Shadowed")).active(), None);
-    }
-
-    #[test]
-    fn versions_parse_to_triples() {
-        assert_eq!(version_triple("9.2.3"), (9, 2, 3));
-        assert_eq!(version_triple("8.5"), (8, 5, 0));
-        assert_eq!(version_triple("7.19.26-m1"), (7, 19, 26));
-        assert_eq!(version_triple("nonsense"), (0, 0, 0));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use atlassian_core::{Client, Error, Request, error_chain};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::api::{ConfluenceClient, member_resource_serves};
-use crate::model::{ServerInformation, User, version_triple};
+use crate::model::{ServerInformation, User};
 
 /// Asks, without the token, what only Confluence answers: `server-information` (200 with a
 /// version, or Confluence's own JSON error body), else `user/current` (a user object, typed
@@ -69,13 +69,13 @@ pub async fn preflight(api: &ConfluenceClient) -> Preflight {
     let version = api
         .server_information()
         .await
-        .map(|info| version_triple(&info.version))
+        .map(|info| atlassian_core::Version::parse_lenient(&info.version))
         .unwrap_or_default();
 
     list_users(api, &user, &mut report).await;
     administrator(api, &user, &mut report).await;
     group_members(api, &mut report).await;
-    space_permissions(api, version >= (9, 1, 0), &mut report).await;
+    space_permissions(api, version.at_least(9, 1, 0), &mut report).await;
     report
 }
 

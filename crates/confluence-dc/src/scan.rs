@@ -30,7 +30,7 @@ use atlassian_core::{
 use futures::{StreamExt, TryStreamExt};
 
 use crate::api::{ConfluenceClient, member_resource_serves};
-use crate::model::{Group, RestPermission, Space, SpaceStatus, User, version_triple};
+use crate::model::{Group, RestPermission, Space, SpaceStatus, User};
 use crate::permission::{
     LegacyName, SubjectRef, global_permission, legacy_space_permission, legacy_subject,
     rest_space_permission, rest_subject,
@@ -172,7 +172,7 @@ const PATH_CANNOT: &str = "the member resource cannot take such names in its pat
 struct Scanner<'a> {
     api: &'a ConfluenceClient,
     options: &'a ScanOptions,
-    version: (u32, u32, u32),
+    version: atlassian_core::Version,
     builder: InventoryBuilder,
     /// The scanning account's direct groups (lower case); `None` when they could not be read.
     my_groups: Option<HashSet<String>>,
@@ -279,7 +279,7 @@ impl<'a> Scanner<'a> {
         let mut scanner = Self {
             api,
             options,
-            version: version_triple(&version),
+            version: atlassian_core::Version::parse_lenient(&version),
             builder: options.builder(system, scanned_as)?,
             my_groups,
             by_username: HashMap::new(),
@@ -306,7 +306,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn at_least(&self, major: u32, minor: u32) -> bool {
-        self.version >= (major, minor, 0)
+        self.version.at_least(major, minor, 0)
     }
 
     /// The scanning account is a direct member of `confluence-administrators`: it sees every

@@ -32,21 +32,13 @@ pub struct ServerInfo {
 }
 
 impl ServerInfo {
-    /// (major, minor, patch), from `versionNumbers` or else the version text.
-    pub fn version_triple(&self) -> (u32, u32, u32) {
-        let parsed: Vec<u32> = if self.version_numbers.is_empty() {
-            self.version
-                .split(['.', '-'])
-                .map_while(|p| p.parse().ok())
-                .collect()
+    /// The version, from `versionNumbers` or else the version text.
+    pub fn version(&self) -> atlassian_core::Version {
+        if self.version_numbers.is_empty() {
+            atlassian_core::Version::parse_lenient(&self.version)
         } else {
-            self.version_numbers.clone()
-        };
-        (
-            parsed.first().copied().unwrap_or(0),
-            parsed.get(1).copied().unwrap_or(0),
-            parsed.get(2).copied().unwrap_or(0),
-        )
+            atlassian_core::Version::from_parts(&self.version_numbers)
+        }
     }
 }
 

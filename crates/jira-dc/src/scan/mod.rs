@@ -179,7 +179,7 @@ impl<'a> Scanner<'a> {
         // mapped afterwards, when every account is known.
         let fetch = ProjectAnswers::fetch(self.api, self.options, self.parallelism);
         let api = self.api;
-        let caps = SearchCaps::for_major(self.info.version_triple().0);
+        let caps = SearchCaps::for_major(self.info.version().major);
         let people = async {
             let groups = self.groups().await?;
             // The accounts' first read needs nothing the members bring.
