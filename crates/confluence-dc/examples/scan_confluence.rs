@@ -1,4 +1,5 @@
-//! Scans a Confluence Data Center with `confluence-dc` alone and prints a summary.
+//! Scans a Confluence Data Center with `confluence-dc` alone (no `atlassian-core` import) and
+//! prints a summary.
 //!
 //! ```sh
 //! ATLASSIAN_PAT=… cargo run --release -p confluence-dc --example scan_confluence -- https://wiki.example.com/confluence [--ca-cert ca.pem] [--json out.json]
@@ -6,8 +7,10 @@
 
 use std::path::PathBuf;
 
-use atlassian_core::{Client, ClientConfig, Target, Token, error_chain};
-use confluence_dc::{ConfluenceClient, ScanOptions, scan};
+use confluence_dc::{
+    AtomicFile, Client, ClientConfig, ConfluenceClient, Error, ScanOptions, Target, Token,
+    error_chain, scan,
+};
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 #[tokio::main]
@@ -31,7 +34,7 @@ async fn main() -> std::process::ExitCode {
     let run = async {
         let target = Target::parse(&target)?;
         let token = Token::from_env()?.ok_or_else(|| {
-            atlassian_core::Error::Config("set ATLASSIAN_PAT to the Personal Access Token".into())
+            Error::Config("set ATLASSIAN_PAT to the Personal Access Token".into())
         })?;
         let mut config = ClientConfig::new(target.base_url).token(token);
         config.ca_bundle = ca;
@@ -71,11 +74,11 @@ async fn main() -> std::process::ExitCode {
             println!("  warning: {w}");
         }
         if let Some(out) = out {
-            let mut file = atlassian_core::inventory::AtomicFile::create(&out)?;
+            let mut file = AtomicFile::create(&out)?;
             inventory.write_json(&mut file)?;
             file.commit()?;
         }
-        Ok::<_, atlassian_core::Error>(())
+        Ok::<_, Error>(())
     };
     match run.await {
         Ok(()) => std::process::ExitCode::SUCCESS,

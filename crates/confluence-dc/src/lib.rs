@@ -4,7 +4,7 @@
 //! JSON-RPC method older versions need); [`scan`](fn@scan) reads the whole instance — every
 //! account (deactivated ones included), group, direct membership, space (personal and archived
 //! ones included) and space permission, plus the implicit administrators and, where the server
-//! has them, the global permissions — into an [`Inventory`](atlassian_core::Inventory) whose
+//! has them, the global permissions — into an [`Inventory`] whose
 //! `coverage` says, per collection, whether the scan can prove it complete. [`detect`] and
 //! [`preflight`](fn@preflight) serve the connector's probe and connection test.
 //!
@@ -14,8 +14,8 @@
 //! secure administrator sessions off), global permissions from 9.3.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), atlassian_core::Error> {
-//! use atlassian_core::{Client, ClientConfig, Target, Token};
+//! # async fn run() -> Result<(), confluence_dc::Error> {
+//! use confluence_dc::{Client, ClientConfig, Target, Token};
 //! use confluence_dc::{ConfluenceClient, ScanOptions, scan};
 //!
 //! let target = Target::parse("https://wiki.example.com/confluence")?;
@@ -37,3 +37,10 @@ pub mod scan;
 pub use api::ConfluenceClient;
 pub use preflight::{detect, preflight};
 pub use scan::{Progress, ProgressFn, ScanOptions, scan};
+
+// What a program that depends on this crate alone needs from the core: connect, authenticate,
+// handle errors, read the result.
+pub use atlassian_core::inventory::AtomicFile;
+pub use atlassian_core::{
+    Client, ClientConfig, Coverage, Error, Inventory, Target, Token, error_chain,
+};

@@ -1,4 +1,5 @@
-//! Scans a Jira Data Center with `jira-dc` alone and prints a summary.
+//! Scans a Jira Data Center with `jira-dc` alone (no `atlassian-core` import) and prints a
+//! summary.
 //!
 //! ```sh
 //! ATLASSIAN_PAT=… cargo run --release -p jira-dc --example scan_jira -- https://jira.example.com [--ca-cert ca.pem] [--json out.json]
@@ -6,8 +7,10 @@
 
 use std::path::PathBuf;
 
-use atlassian_core::{Client, ClientConfig, Target, Token, error_chain};
-use jira_dc::{JiraClient, ScanOptions, scan};
+use jira_dc::{
+    AtomicFile, Client, ClientConfig, Error, JiraClient, ScanOptions, Target, Token, error_chain,
+    scan,
+};
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 #[tokio::main]
@@ -31,7 +34,7 @@ async fn main() -> std::process::ExitCode {
     let run = async {
         let target = Target::parse(&target)?;
         let token = Token::from_env()?.ok_or_else(|| {
-            atlassian_core::Error::Config("set ATLASSIAN_PAT to the Personal Access Token".into())
+            Error::Config("set ATLASSIAN_PAT to the Personal Access Token".into())
         })?;
         let mut config = ClientConfig::new(target.base_url).token(token);
         config.ca_bundle = ca;
@@ -67,11 +70,11 @@ async fn main() -> std::process::ExitCode {
             println!("  warning: {w}");
         }
         if let Some(out) = out {
-            let mut file = atlassian_core::inventory::AtomicFile::create(&out)?;
+            let mut file = AtomicFile::create(&out)?;
             inventory.write_json(&mut file)?;
             file.commit()?;
         }
-        Ok::<_, atlassian_core::Error>(())
+        Ok::<_, Error>(())
     };
     match run.await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,12 +3,12 @@
 //! [`JiraClient`] has one typed method or paging stream per REST resource; [`scan()`] reads the
 //! whole instance — every account (active and inactive), group, membership, project, project
 //! role actor, application role and permission-scheme grant — into an
-//! [`Inventory`](atlassian_core::Inventory) whose `coverage` says, per collection, whether the
+//! [`Inventory`] whose `coverage` says, per collection, whether the
 //! scan can prove it complete.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), atlassian_core::Error> {
-//! use atlassian_core::{Client, ClientConfig, Target, Token};
+//! # async fn run() -> Result<(), jira_dc::Error> {
+//! use jira_dc::{Client, ClientConfig, Target, Token};
 //! use jira_dc::{JiraClient, ScanOptions, scan};
 //!
 //! let target = Target::parse("jira.example.com")?;
@@ -32,3 +32,10 @@ pub use api::JiraClient;
 pub use preflight::{Detected, detect, preflight};
 pub use scan::{Progress, ProgressFn, ScanOptions, scan};
 pub use sweep::{SweepOutcome, UserSearchSweep};
+
+// What a program that depends on this crate alone needs from the core: connect, authenticate,
+// handle errors, read the result.
+pub use atlassian_core::inventory::AtomicFile;
+pub use atlassian_core::{
+    Client, ClientConfig, Coverage, Error, Inventory, Target, Token, error_chain,
+};
