@@ -91,6 +91,15 @@ pub async fn fetch_manifest(client: &Client) -> Result<Option<Manifest>, Error> 
     Ok(Manifest::parse(&response.body))
 }
 
+/// [`fetch_manifest`] for a scan, to which the manifest is optional (it only names the
+/// instance): a failure is logged and is `None`.
+pub async fn optional_manifest(client: &Client) -> Option<Manifest> {
+    fetch_manifest(client).await.unwrap_or_else(|e| {
+        tracing::debug!("no applinks manifest: {e}");
+        None
+    })
+}
+
 /// Whether the server answers Atlassian Cloud's tenant information (`/_edge/tenant_info`,
 /// anonymous, Cloud only).
 pub async fn is_cloud_tenant(client: &Client) -> Result<bool, Error> {

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use atlassian_core::applinks::fetch_manifest;
+use atlassian_core::applinks::optional_manifest;
 use atlassian_core::inventory::{Coverage, ScannedAs, System};
 use atlassian_core::{
     Account, ApiErrorBody, Error, Inventory, InventoryBuilder, Method, Product, Resource,
@@ -232,10 +232,7 @@ impl<'a> Scanner<'a> {
     async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
         let requests_at_start = requests_sent(api);
-        let manifest = fetch_manifest(client).await.unwrap_or_else(|e| {
-            tracing::debug!("no applinks manifest: {e}");
-            None
-        });
+        let manifest = optional_manifest(client).await;
         if let Some(product) = manifest.as_ref().and_then(|m| m.type_id.as_deref())
             && !product.eq_ignore_ascii_case("confluence")
         {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use atlassian_core::applinks::fetch_manifest;
+use atlassian_core::applinks::optional_manifest;
 use atlassian_core::inventory::{ScannedAs, System};
 use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Product};
 use futures::FutureExt;
@@ -63,16 +63,12 @@ impl<'a> Scanner<'a> {
         // Five independent questions: one round trip, not five.
         let (info, manifest, me, permissions, picker) = futures::join!(
             api.server_info(),
-            fetch_manifest(client),
+            optional_manifest(client),
             api.myself(),
             api.my_permissions(),
             api.group_picker("", PICKER_MAX)
         );
         let info = info?;
-        let manifest = manifest.unwrap_or_else(|e| {
-            tracing::debug!("no applinks manifest: {e}");
-            None
-        });
         let me = me?;
         let permissions = permissions.unwrap_or_else(|e| {
             tracing::warn!("cannot read the token's permissions ({e}); assuming all");
