@@ -42,6 +42,20 @@ impl ServerInfo {
     }
 }
 
+impl User {
+    /// The account a scan runs as: its key (the username on servers without keys).
+    pub fn scanned_as(&self) -> atlassian_core::inventory::ScannedAs {
+        atlassian_core::inventory::ScannedAs {
+            key: self
+                .key
+                .clone()
+                .or_else(|| self.name.clone())
+                .unwrap_or_default(),
+            username: self.name.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// A user bean (`myself`, `user`, `user/search`, `user/list`, `group/member`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -221,6 +235,25 @@ impl MyPermissions {
     /// Whether the caller holds `key`.
     pub fn has(&self, key: &str) -> bool {
         self.permissions.get(key).is_some_and(|p| p.have_permission)
+    }
+
+    /// Whether the server said anything (an old server, or an error, leaves this empty: then
+    /// the rights are assumed and the endpoints say no).
+    pub fn is_known(&self) -> bool {
+        !self.permissions.is_empty()
+    }
+
+    /// Browse Users, or administrator rights that include it (assumed when not known).
+    pub fn may_browse_users(&self) -> bool {
+        !self.is_known()
+            || ["USER_PICKER", "ADMINISTER", "SYSTEM_ADMIN"]
+                .iter()
+                .any(|k| self.has(k))
+    }
+
+    /// Jira administrator or system administrator (assumed when not known).
+    pub fn is_admin(&self) -> bool {
+        !self.is_known() || self.has("ADMINISTER") || self.has("SYSTEM_ADMIN")
     }
 }
 

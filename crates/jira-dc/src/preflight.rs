@@ -2,7 +2,6 @@
 //! token), and can this token run a scan (with it).
 
 use atlassian_core::diagnosis::{Diagnosis, Preflight};
-use atlassian_core::inventory::ScannedAs;
 use atlassian_core::{Client, Error, Request};
 use futures::StreamExt;
 
@@ -65,24 +64,12 @@ pub async fn preflight(api: &JiraClient) -> Preflight {
             return report;
         }
     };
-    let user = ScannedAs {
-        key: me
-            .key
-            .clone()
-            .or_else(|| me.name.clone())
-            .unwrap_or_default(),
-        username: me.name.clone().unwrap_or_default(),
-    };
+    let user = me.scanned_as();
     report.pass("token", format!("authenticated as {}", user.username));
     report.user = Some(user.clone());
 
     match api.my_permissions().await {
-        Ok(p)
-            if !p.permissions.is_empty()
-                && !["USER_PICKER", "ADMINISTER", "SYSTEM_ADMIN"]
-                    .iter()
-                    .any(|k| p.has(k)) =>
-        {
+        Ok(p) if !p.may_browse_users() => {
             report.fail(
                 "browse users",
                 Diagnosis::NoUsers,

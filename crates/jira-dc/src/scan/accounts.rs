@@ -76,7 +76,7 @@ impl Scanner<'_> {
             self.add_user(user);
         }
         self.progress("accounts", self.builder.account_count() as u64, None);
-        if !self.can_browse_users() || (read.keys.is_empty() && known_before > 1) {
+        if !self.permissions.may_browse_users() || (read.keys.is_empty() && known_before > 1) {
             self.accounts = AccountsRoute::Decided(Coverage::incomplete(
                 "accounts",
                 Some(format!(

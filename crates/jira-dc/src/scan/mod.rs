@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use atlassian_core::applinks::optional_manifest;
-use atlassian_core::inventory::{ScannedAs, System};
+use atlassian_core::inventory::System;
 use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Product};
 use futures::FutureExt;
 
@@ -81,14 +81,7 @@ impl<'a> Scanner<'a> {
             title: info.server_title.clone(),
             instance_id: manifest.and_then(|m| m.id),
         };
-        let scanned_as = ScannedAs {
-            key: me
-                .key
-                .clone()
-                .or_else(|| me.name.clone())
-                .unwrap_or_default(),
-            username: me.name.clone().unwrap_or_default(),
-        };
+        let scanned_as = me.scanned_as();
         let parallelism = client.stats().max_concurrency * 2;
         let mut scanner = Self {
             api,
@@ -109,25 +102,6 @@ impl<'a> Scanner<'a> {
 
     fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
         self.options.report(phase, done, total);
-    }
-
-    /// `mypermissions` unread (an old server, an error): assume the rights and let the
-    /// endpoints say no.
-    fn permissions_known(&self) -> bool {
-        !self.permissions.permissions.is_empty()
-    }
-
-    fn can_browse_users(&self) -> bool {
-        !self.permissions_known()
-            || ["USER_PICKER", "ADMINISTER", "SYSTEM_ADMIN"]
-                .iter()
-                .any(|k| self.permissions.has(k))
-    }
-
-    fn is_admin(&self) -> bool {
-        !self.permissions_known()
-            || self.permissions.has("ADMINISTER")
-            || self.permissions.has("SYSTEM_ADMIN")
     }
 
     /// Adds (or completes) an account from a user bean; returns its key.

@@ -34,7 +34,7 @@ impl Scanner<'_> {
                 .await?;
         }
         let found = names.len() as u64;
-        let coverage = if !self.can_browse_users() {
+        let coverage = if !self.permissions.may_browse_users() {
             Coverage::incomplete(
                 "groups",
                 Some("groups/picker".into()),

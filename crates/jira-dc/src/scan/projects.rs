@@ -113,7 +113,7 @@ impl Scanner<'_> {
         &mut self,
         applications: Result<Vec<crate::model::ApplicationRole>, Error>,
     ) -> Result<(), Error> {
-        let project_detail = (!self.is_admin()).then(|| {
+        let project_detail = (!self.permissions.is_admin()).then(|| {
             format!("only the projects the token's owner can browse are listed; {NEEDS_ADMIN}")
         });
         match applications {
