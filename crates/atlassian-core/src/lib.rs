@@ -2,8 +2,9 @@
 //! the HTTP transport (TLS, origin policy, retry, rate limits), paging streams, errors, and the
 //! product-neutral identity model with its inventory document.
 //!
-//! This crate knows nothing of Jira or Confluence: product crates map their REST resources onto
-//! the types here.
+//! This crate maps no product resource: product crates map their REST resources onto the types
+//! here. The product knowledge it holds — page envelopes, error bodies, platform headers, the
+//! probe endpoints, Test Connection's remedies — is listed with its reason in ARCHITECTURE.md.
 //!
 //! ```
 //! use atlassian_core::inventory::{ScannedAs, System};
