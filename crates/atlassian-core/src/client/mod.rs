@@ -7,7 +7,6 @@
 //! - redirects are followed by hand, only on the same origin; a redirect elsewhere is an error;
 //! - every request takes a permit from the one concurrency limiter of its client.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +20,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::credential::Token;
-use crate::error::{ApiErrorBody, Error, TransportKind, is_failed_login, is_retryable_status};
+use crate::error::{Error, TransportKind, is_retryable_status};
 use crate::limiter::ConcurrencyLimiter;
 use crate::retry::{RateLimitInfo, RetryPolicy};
 use crate::target::BaseUrl;
@@ -30,6 +29,12 @@ use crate::target::BaseUrl;
 pub const USER_AGENT: &str = concat!("atlassian-dc/", env!("CARGO_PKG_VERSION"));
 
 const MAX_REDIRECTS: u32 = 10;
+
+mod request;
+mod response;
+
+pub use request::Request;
+pub use response::Response;
 
 /// How to reach and talk to one server.
 #[derive(Clone, Debug)]
@@ -74,212 +79,6 @@ impl ClientConfig {
     pub fn token(mut self, token: Token) -> Self {
         self.token = Some(token);
         self
-    }
-}
-
-/// One request, relative to the base URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request {
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Bytes>,
-    send_token: bool,
-}
-
-impl Request {
-    /// A GET of `path` (percent-encoded, starting with `/`, below the context path).
-    pub fn get(path: impl Into<String>) -> Self {
-        Self {
-            method: Method::GET,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            send_token: true,
-        }
-    }
-
-    /// A POST of a JSON body (JSON-RPC reads use it).
-    pub fn post_json(path: impl Into<String>, body: &impl serde::Serialize) -> Self {
-        let body = serde_json::to_vec(body).expect("a request body serialises to JSON");
-        Self {
-            method: Method::POST,
-            body: Some(Bytes::from(body)),
-            ..Self::get(path)
-        }
-    }
-
-    /// Adds a query parameter (encoded when the URL is built).
-    pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
-        self.query.push((key.into(), value.to_string()));
-        self
-    }
-
-    /// Sets a query parameter, replacing any earlier value of the same key (paging uses it).
-    pub fn set_query(&mut self, key: &str, value: impl ToString) {
-        self.query.retain(|(k, _)| k != key);
-        self.query.push((key.to_owned(), value.to_string()));
-    }
-
-    /// The value of a query parameter.
-    pub fn query_value(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Sends no token with this request (the probe does, until it knows the server).
-    pub fn without_token(mut self) -> Self {
-        self.send_token = false;
-        self
-    }
-
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The path, as given.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The absolute URL of this request under `base`.
-    pub fn url(&self, base: &BaseUrl) -> Url {
-        let mut url = base.join(&self.path);
-        if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(self.query.iter());
-        }
-        url
-    }
-
-    /// Path and query, as errors and logs name the request.
-    pub fn display_path(&self, base: &BaseUrl) -> String {
-        base.relative(&self.url(base))
-    }
-}
-
-/// A whole answer: status, headers and body, already read.
-#[derive(Clone)]
-pub struct Response {
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    method: Method,
-    path: String,
-}
-
-impl fmt::Debug for Response {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Response")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("status", &self.status)
-            .field("bytes", &self.body.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Response {
-    /// The request's method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The request's path and query below the base URL.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The `Content-Type` header.
-    pub fn content_type(&self) -> Option<&str> {
-        self.header("content-type")
-    }
-
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body is an HTML page (by its type or its first bytes).
-    pub fn is_html(&self) -> bool {
-        self.content_type().is_some_and(|c| c.contains("text/html"))
-            || crate::error::looks_like_html(&String::from_utf8_lossy(
-                &self.body[..self.body.len().min(512)],
-            ))
-    }
-
-    /// The user the server says it served (`X-AUSERNAME`, URL-decoded); `anonymous` when the
-    /// token was not accepted on an endpoint that allows anonymous access.
-    pub fn remote_user(&self) -> Option<String> {
-        self.header("x-ausername").map(|v| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    }
-
-    /// `X-Seraph-LoginReason`.
-    pub fn login_reason(&self) -> Option<&str> {
-        self.header("x-seraph-loginreason")
-    }
-
-    /// The rate-limit headers of this answer.
-    pub fn rate_limit(&self) -> RateLimitInfo {
-        RateLimitInfo::from_headers(&self.headers)
-    }
-
-    /// The body as text (lossy).
-    pub fn text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.body)
-    }
-
-    /// Turns an error status, or a success that carries a rejected login, into an error.
-    pub fn error_for_status(self) -> Result<Self, Error> {
-        let login_rejected = self.login_reason().is_some_and(is_failed_login);
-        if self.status.is_success() && !login_rejected {
-            return Ok(self);
-        }
-        Err(self.status_error())
-    }
-
-    /// The error this answer stands for, whatever its status.
-    pub fn status_error(&self) -> Error {
-        Error::Status {
-            method: self.method.clone(),
-            path: self.path.clone(),
-            status: self.status,
-            body: Box::new(ApiErrorBody::parse(self.content_type(), &self.body)),
-            login_reason: self.login_reason().map(str::to_owned),
-            retry_after: self.rate_limit().retry_after,
-        }
-    }
-
-    /// Decodes the body as JSON; an HTML page is its own error, and a shape mismatch names the
-    /// JSON path where it was found.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        if self.is_html() {
-            return Err(Error::HtmlPage {
-                method: self.method.clone(),
-                path: self.path.clone(),
-                status: self.status,
-                title: crate::error::html_title(&self.text()),
-            });
-        }
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let json_path = e.path().to_string();
-            Error::Decode {
-                method: self.method.clone(),
-                path: self.path.clone(),
-                json_path,
-                source: e.into_inner(),
-            }
-        })
     }
 }
 
