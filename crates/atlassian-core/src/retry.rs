@@ -62,6 +62,56 @@ impl RetryPolicy {
     }
 }
 
+/// How many retries an answer has had so far, by budget.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Attempts {
+    /// Retries after a transient failure (502, 503, 504; transport errors count too).
+    pub transient: u32,
+    /// Retries after a 429.
+    pub rate_limited: u32,
+}
+
+/// What the send loop does with one answer: the decision alone, its effects (waits, counters,
+/// the limiter) are the loop's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AnswerAction {
+    /// A 429 within its budget: wait as the rate limit says and retry (this is retry `n`).
+    RetryRateLimited(u32),
+    /// A 502, 503 or 504 within its budget: wait and retry (this is retry `n`).
+    RetryTransient(u32),
+    /// A redirect that names where: follow it (the caller checks the origin and the count).
+    Follow,
+    /// Hand the answer over: a success, a refusal, or a failure past its budget.
+    Done,
+}
+
+impl RetryPolicy {
+    /// The decision for an answer of `status` (with a `Location` or not) after `attempts`.
+    pub(crate) fn decide(
+        &self,
+        status: reqwest::StatusCode,
+        has_location: bool,
+        attempts: Attempts,
+    ) -> AnswerAction {
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return if attempts.rate_limited < self.max_rate_limit_retries {
+                AnswerAction::RetryRateLimited(attempts.rate_limited + 1)
+            } else {
+                AnswerAction::Done
+            };
+        }
+        if crate::error::is_retryable_status(status)
+            && attempts.transient < self.max_transient_retries
+        {
+            return AnswerAction::RetryTransient(attempts.transient + 1);
+        }
+        if status.is_redirection() && has_location {
+            return AnswerAction::Follow;
+        }
+        AnswerAction::Done
+    }
+}
+
 /// What a response said about the server's rate limit (Jira and Confluence Data Center share
 /// the headers; the 8.6 EAP spelled them `X-RateLimiting-*`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -163,6 +213,67 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_answer_gets_its_decision() {
+        use reqwest::StatusCode as S;
+        let policy = RetryPolicy {
+            max_transient_retries: 2,
+            max_rate_limit_retries: 3,
+            ..RetryPolicy::default()
+        };
+        let at = |transient, rate_limited| Attempts {
+            transient,
+            rate_limited,
+        };
+        let cases = [
+            (S::OK, false, at(0, 0), AnswerAction::Done),
+            (S::NOT_FOUND, false, at(0, 0), AnswerAction::Done),
+            (S::UNAUTHORIZED, false, at(0, 0), AnswerAction::Done),
+            (
+                S::TOO_MANY_REQUESTS,
+                false,
+                at(0, 0),
+                AnswerAction::RetryRateLimited(1),
+            ),
+            (
+                S::TOO_MANY_REQUESTS,
+                false,
+                at(2, 2),
+                AnswerAction::RetryRateLimited(3),
+            ),
+            (S::TOO_MANY_REQUESTS, false, at(0, 3), AnswerAction::Done),
+            (
+                S::SERVICE_UNAVAILABLE,
+                false,
+                at(0, 0),
+                AnswerAction::RetryTransient(1),
+            ),
+            (
+                S::BAD_GATEWAY,
+                false,
+                at(1, 0),
+                AnswerAction::RetryTransient(2),
+            ),
+            (S::GATEWAY_TIMEOUT, false, at(2, 0), AnswerAction::Done),
+            (
+                S::INTERNAL_SERVER_ERROR,
+                false,
+                at(0, 0),
+                AnswerAction::Done,
+            ),
+            (S::FOUND, true, at(0, 0), AnswerAction::Follow),
+            (S::SEE_OTHER, true, at(0, 0), AnswerAction::Follow),
+            (S::FOUND, false, at(0, 0), AnswerAction::Done),
+        ];
+        for (status, has_location, attempts, expected) in cases {
+            assert_eq!(
+                policy.decide(status, has_location, attempts),
+                expected,
+                "{status} {attempts:?}"
+            );
+        }
+    }
     use reqwest::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -20,9 +20,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::credential::Token;
-use crate::error::{Error, TransportKind, is_retryable_status};
+use crate::error::{Error, TransportKind};
 use crate::limiter::ConcurrencyLimiter;
-use crate::retry::{RateLimitInfo, RetryPolicy};
+use crate::retry::{AnswerAction, Attempts, RateLimitInfo, RetryPolicy};
 use crate::target::BaseUrl;
 
 /// The User-Agent every request carries.
@@ -310,12 +310,32 @@ impl Client {
 
             if status == StatusCode::TOO_MANY_REQUESTS {
                 inner.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
-                if rate_limit_retries < inner.retry.max_rate_limit_retries {
-                    rate_limit_retries += 1;
-                    let wait = inner.retry.rate_limit_wait(rate_limit_retries, &rate_limit);
+            } else {
+                inner.limiter.on_success();
+                if let Some(pause) = rate_limit.pause_hint() {
+                    inner.limiter.pause(pause.min(inner.retry.max_delay));
+                }
+            }
+            let location = status
+                .is_redirection()
+                .then(|| headers.get(header::LOCATION))
+                .flatten()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok());
+            let attempts = Attempts {
+                transient: transient_retries,
+                rate_limited: rate_limit_retries,
+            };
+            match (
+                inner.retry.decide(status, location.is_some(), attempts),
+                location,
+            ) {
+                (AnswerAction::RetryRateLimited(retry), _) => {
+                    rate_limit_retries = retry;
+                    let wait = inner.retry.rate_limit_wait(retry, &rate_limit);
                     tracing::info!(
                         "{method} {display_path}: 429 rate limited; waiting {wait:?} \
-                         (retry {rate_limit_retries}/{})",
+                         (retry {retry}/{})",
                         inner.retry.max_rate_limit_retries
                     );
                     inner
@@ -327,64 +347,50 @@ impl Client {
                     inner.limiter.on_rate_limited(wait);
                     continue;
                 }
-            } else {
-                inner.limiter.on_success();
-                if let Some(pause) = rate_limit.pause_hint() {
-                    inner.limiter.pause(pause.min(inner.retry.max_delay));
+                (AnswerAction::RetryTransient(retry), _) => {
+                    transient_retries = retry;
+                    let wait = if rate_limit.retry_after.is_some() {
+                        inner.retry.rate_limit_wait(retry, &rate_limit)
+                    } else {
+                        inner.retry.backoff(retry)
+                    };
+                    tracing::warn!(
+                        "{method} {display_path}: {}; retry {retry}/{} in {wait:?}",
+                        status.as_u16(),
+                        inner.retry.max_transient_retries
+                    );
+                    inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                    continue;
                 }
-            }
-
-            if is_retryable_status(status)
-                && status != StatusCode::TOO_MANY_REQUESTS
-                && transient_retries < inner.retry.max_transient_retries
-            {
-                transient_retries += 1;
-                let wait = if rate_limit.retry_after.is_some() {
-                    inner.retry.rate_limit_wait(transient_retries, &rate_limit)
-                } else {
-                    inner.retry.backoff(transient_retries)
-                };
-                tracing::warn!(
-                    "{method} {display_path}: {}; retry {transient_retries}/{} in {wait:?}",
-                    status.as_u16(),
-                    inner.retry.max_transient_retries
-                );
-                inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-
-            if status.is_redirection()
-                && let Some(location) = headers
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|l| url.join(l).ok())
-            {
-                if !inner.base_url.is_same_origin(&location) {
-                    return Err(Error::CrossOriginRedirect {
-                        method,
-                        path: display_path,
-                        location: without_query(&location),
-                        origin: inner.base_url.origin_str(),
-                    });
+                (AnswerAction::Follow, Some(location)) => {
+                    if !inner.base_url.is_same_origin(&location) {
+                        return Err(Error::CrossOriginRedirect {
+                            method,
+                            path: display_path,
+                            location: without_query(&location),
+                            origin: inner.base_url.origin_str(),
+                        });
+                    }
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(Error::TooManyRedirects {
+                            method,
+                            path: display_path,
+                            location: without_query(&location),
+                        });
+                    }
+                    if status == StatusCode::SEE_OTHER
+                        || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
+                    {
+                        method = Method::GET;
+                        body = None;
+                    }
+                    tracing::debug!("{display_path}: redirected to {}", location.path());
+                    url = location;
+                    continue;
                 }
-                redirects += 1;
-                if redirects > MAX_REDIRECTS {
-                    return Err(Error::TooManyRedirects {
-                        method,
-                        path: display_path,
-                        location: without_query(&location),
-                    });
-                }
-                if status == StatusCode::SEE_OTHER
-                    || (method == Method::POST && matches!(status.as_u16(), 301 | 302))
-                {
-                    method = Method::GET;
-                    body = None;
-                }
-                tracing::debug!("{display_path}: redirected to {}", location.path());
-                url = location;
-                continue;
+                (AnswerAction::Follow | AnswerAction::Done, _) => {}
             }
 
             let response = Response {
