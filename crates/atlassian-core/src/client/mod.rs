@@ -501,11 +501,8 @@ fn classify(error: &reqwest::Error) -> TransportKind {
         {
             return TransportKind::Body;
         }
-        // hyper is not a dependency of this crate, so its kinds are read from the text.
-        let text = cause.to_string();
-        if text.contains("connection closed before message completed")
-            || text.contains("end of file before message length reached")
-            || text.contains("incomplete message")
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
+            && (hyper.is_incomplete_message() || hyper.is_closed())
         {
             return TransportKind::Body;
         }

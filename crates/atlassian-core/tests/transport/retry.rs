@@ -130,3 +130,39 @@ async fn a_truncated_body_is_retried() {
     assert_eq!(value["values"][2], 3);
     assert_eq!(client.stats().retries, 1);
 }
+
+/// A server that reads the request and closes the connection unanswered (hyper's "connection
+/// closed before message completed", recognised by its type): retried like a broken body.
+#[tokio::test]
+async fn a_connection_closed_unanswered_is_retried() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                if n == 0 {
+                    return; // closed without a word
+                }
+                let body = br#"{"ok":true}"#;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(body).await;
+            });
+        }
+    });
+    let client = test_client(&format!("http://{address}"), Some(TOKEN));
+    let value: serde_json::Value = client.get_json(&Request::get("/x")).await.unwrap();
+    assert_eq!(value["ok"], true);
+    assert_eq!(client.stats().retries, 1);
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
