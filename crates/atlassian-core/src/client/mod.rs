@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::credential::Token;
-use crate::error::{Error, TransportKind};
+use crate::error::Error;
 use crate::limiter::ConcurrencyLimiter;
 use crate::retry::{AnswerAction, Attempts, RateLimitInfo, RetryPolicy};
 use crate::target::BaseUrl;
@@ -30,8 +30,11 @@ pub const USER_AGENT: &str = concat!("atlassian-dc/", env!("CARGO_PKG_VERSION"))
 
 const MAX_REDIRECTS: u32 = 10;
 
+mod classify;
 mod request;
 mod response;
+
+use classify::classify;
 
 pub use request::Request;
 pub use response::Response;
@@ -469,62 +472,4 @@ fn without_query(url: &Url) -> String {
     url.set_query(None);
     url.set_fragment(None);
     url.to_string()
-}
-
-/// Sorts a transport failure into a kind, looking through the whole chain (a TLS failure
-/// arrives as a connect error wrapping an I/O error wrapping the rustls error).
-fn classify(error: &reqwest::Error) -> TransportKind {
-    if chain_has_tls_error(error) {
-        return TransportKind::Tls;
-    }
-    if error.is_timeout() {
-        return TransportKind::Timeout;
-    }
-    if error.is_connect() {
-        return TransportKind::Connect;
-    }
-    if error.is_body() || error.is_decode() {
-        return TransportKind::Body;
-    }
-    // A connection closed before or while the answer came (hyper reports these as request
-    // errors): worth a retry like a broken body.
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::UnexpectedEof
-                    | std::io::ErrorKind::BrokenPipe
-            )
-        {
-            return TransportKind::Body;
-        }
-        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
-            && (hyper.is_incomplete_message() || hyper.is_closed())
-        {
-            return TransportKind::Body;
-        }
-        source = cause.source();
-    }
-    TransportKind::Other
-}
-
-fn chain_has_tls_error(error: &reqwest::Error) -> bool {
-    fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-        if error.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        // `io::Error::source` skips the error it wraps, so look inside by hand.
-        if let Some(inner) = error
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            && is_tls(inner)
-        {
-            return true;
-        }
-        error.source().is_some_and(is_tls)
-    }
-    is_tls(error)
 }
