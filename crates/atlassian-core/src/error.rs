@@ -113,6 +113,30 @@ pub enum Error {
         location: String,
     },
 
+    /// The server answered a request that needs the token as the anonymous user: the token was
+    /// not accepted (some servers answer an unknown token so, with 200, instead of 401).
+    #[error(
+        "{method} {path}: the server answered as the anonymous user: the token was not accepted \
+         (send it as a Bearer token, and check that no proxy strips the Authorization header)"
+    )]
+    TokenNotAccepted {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below the base URL.
+        path: String,
+    },
+
+    /// The server is another product than the one asked for (its applinks manifest says so).
+    #[error("{base_url} is a {found} server, not {expected}")]
+    WrongProduct {
+        /// The base URL.
+        base_url: String,
+        /// The product the caller asked for.
+        expected: &'static str,
+        /// The product the server says it is.
+        found: String,
+    },
+
     /// The inventory could not be built, written or read.
     #[error(transparent)]
     Inventory(#[from] InventoryError),
@@ -167,8 +191,9 @@ impl Error {
             | Self::HtmlPage { method, path, .. }
             | Self::Decode { method, path, .. }
             | Self::CrossOriginRedirect { method, path, .. }
-            | Self::TooManyRedirects { method, path, .. } => Some((method, path)),
-            Self::Config(_) | Self::Inventory(_) => None,
+            | Self::TooManyRedirects { method, path, .. }
+            | Self::TokenNotAccepted { method, path } => Some((method, path)),
+            Self::Config(_) | Self::Inventory(_) | Self::WrongProduct { .. } => None,
         }
     }
 
@@ -200,9 +225,11 @@ impl Error {
         }
     }
 
-    /// The credential was refused: 401, or a login failure signalled by `X-Seraph-LoginReason`.
+    /// The credential was refused: 401, a login failure signalled by `X-Seraph-LoginReason`, or
+    /// an answer as the anonymous user.
     pub fn is_unauthorized(&self) -> bool {
         match self {
+            Self::TokenNotAccepted { .. } => true,
             Self::Status {
                 status,
                 login_reason,

@@ -706,3 +706,26 @@ async fn measure_the_rebuild_on_20000_users() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jira_server_is_refused_as_the_wrong_product_before_the_token_is_used() {
+    let sim = Sim::start(SimConfig::new(
+        generate(Product::Jira, Scale::TINY, 3),
+        resolve_version(Product::Jira, "9.12").unwrap(),
+    ))
+    .await
+    .unwrap();
+    let config = test_config(sim.base_url(), Some(sim.token(TokenRole::Admin)));
+    let api = ConfluenceClient::new(Client::new(config).unwrap());
+    let error = scan(&api, &ScanOptions::default()).await.unwrap_err();
+    assert!(
+        matches!(&error, atlassian_core::Error::WrongProduct { expected: "Confluence", found, .. } if found.eq_ignore_ascii_case("jira")),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("not Confluence"), "{error}");
+    assert_eq!(
+        sim.counters().total(),
+        1,
+        "only the anonymous manifest was asked"
+    );
+}

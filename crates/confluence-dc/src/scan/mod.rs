@@ -23,9 +23,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use atlassian_core::applinks::optional_manifest;
 use atlassian_core::inventory::{ScannedAs, System};
-use atlassian_core::{
-    Account, ApiErrorBody, Error, Inventory, InventoryBuilder, Method, Product, StatusCode, Subject,
-};
+use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Method, Product, Subject};
 use futures::TryStreamExt;
 
 use crate::api::ConfluenceClient;
@@ -209,26 +207,6 @@ enum Resolution {
     Refused(String),
 }
 
-/// The error for a `user/current` answered as anonymous: the token was not accepted.
-fn anonymous_answer() -> Error {
-    let message = serde_json::json!({
-        "message": "the server answered as the anonymous user: the token was not accepted \
-                    (send it as a Bearer token, and check that no proxy strips the \
-                    Authorization header)"
-    });
-    Error::Status {
-        method: Method::GET,
-        path: "/rest/api/user/current?expand=status".to_owned(),
-        status: StatusCode::UNAUTHORIZED,
-        body: Box::new(ApiErrorBody::parse(
-            Some("application/json"),
-            message.to_string().as_bytes(),
-        )),
-        login_reason: None,
-        retry_after: None,
-    }
-}
-
 impl<'a> Scanner<'a> {
     async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
         let client = api.client();
@@ -237,10 +215,11 @@ impl<'a> Scanner<'a> {
         if let Some(product) = manifest.as_ref().and_then(|m| m.type_id.as_deref())
             && !product.eq_ignore_ascii_case("confluence")
         {
-            return Err(Error::Config(format!(
-                "{} is a {product} server, not Confluence",
-                client.base_url()
-            )));
+            return Err(Error::WrongProduct {
+                base_url: client.base_url().to_string(),
+                expected: "Confluence",
+                found: product.to_owned(),
+            });
         }
         let manifest_version = manifest.as_ref().and_then(|m| m.version.clone());
         let version = match (api.server_information().await, manifest_version) {
@@ -253,7 +232,10 @@ impl<'a> Scanner<'a> {
         };
         let me = api.current_user().await?;
         if !me.is_known() {
-            return Err(anonymous_answer());
+            return Err(Error::TokenNotAccepted {
+                method: Method::GET,
+                path: "/rest/api/user/current?expand=status".to_owned(),
+            });
         }
         let me_key = me.key().unwrap_or_default().to_owned();
         let my_groups = match api.member_of(&me_key).try_collect::<Vec<Group>>().await {
