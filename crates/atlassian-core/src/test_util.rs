@@ -346,6 +346,48 @@ where
     inventories
 }
 
+/// Checks replayed recordings against the simulator's versions (`full_versions`, such as
+/// `9.12.15`): each has its recording (named `major.minor`) and proves every collection of its
+/// small instance; recordings of real servers may sit beside them, complete or not. Returns,
+/// per recording, what its inventory tells a reader (system, counts, coverage, warnings) — what
+/// a snapshot should pin, the records being the ground-truth tests' business.
+pub fn recording_summaries(
+    inventories: Vec<(String, crate::Inventory)>,
+    full_versions: &[&str],
+) -> Vec<(String, serde_json::Value)> {
+    let simulated: Vec<&str> = full_versions
+        .iter()
+        .map(|v| {
+            v.rsplit_once('.')
+                .map_or(*v, |(major_minor, _)| major_minor)
+        })
+        .collect();
+    for version in &simulated {
+        assert!(
+            inventories.iter().any(|(v, _)| v == version),
+            "no recording of the simulated {version}: cargo xtask snapshot --from-sim"
+        );
+    }
+    inventories
+        .into_iter()
+        .map(|(version, inventory)| {
+            if simulated.contains(&version.as_str()) {
+                assert!(inventory.coverage.iter().all(|c| c.complete), "{version}");
+            }
+            let summary = serde_json::json!({
+                "system": {"product": inventory.system.product,
+                           "version": inventory.system.version,
+                           "title": inventory.system.title},
+                "scanned_as": inventory.scanned_as,
+                "counts": inventory.counts(),
+                "coverage": inventory.coverage,
+                "warnings": inventory.warnings,
+            });
+            (version, summary)
+        })
+        .collect()
+}
+
 /// Compares two inventories record by record (accounts, groups, memberships, resources,
 /// grants, system, scanned_as), naming the first differences.
 pub fn assert_same_records(scan: &crate::Inventory, truth: &crate::Inventory) {

@@ -3,7 +3,7 @@
 //! snapshot. A replay that asks for anything not recorded fails:
 //! the fixtures must hold every request the scan makes.
 
-use atlassian_core::test_util::replay_fixture_sets;
+use atlassian_core::test_util::{recording_summaries, replay_fixture_sets};
 use confluence_dc::{ConfluenceClient, ScanOptions, scan};
 
 #[tokio::test]
@@ -12,35 +12,8 @@ async fn every_recorded_version_replays_to_its_snapshot() {
         scan(&ConfluenceClient::new(client), &ScanOptions::default()).await
     })
     .await;
-    // Every simulated version has its recording; recordings of real servers may sit beside them.
-    let simulated: Vec<&str> = dc_sim::dataset::CONFLUENCE_VERSIONS
-        .iter()
-        .map(|v| {
-            v.rsplit_once('.')
-                .map_or(*v, |(major_minor, _)| major_minor)
-        })
-        .collect();
-    for version in &simulated {
-        assert!(
-            inventories.iter().any(|(v, _)| v == version),
-            "no recording of the simulated {version}: cargo xtask snapshot --from-sim"
-        );
-    }
-    for (version, inventory) in inventories {
-        if simulated.contains(&version.as_str()) {
-            // A small simulated instance: every collection is proven.
-            assert!(inventory.coverage.iter().all(|c| c.complete), "{version}");
-        }
-        // What the records are is the ground-truth tests' business; a recording pins what a
-        // reader of the inventory is told about it.
-        let summary = serde_json::json!({
-            "system": {"product": inventory.system.product, "version": inventory.system.version,
-                        "title": inventory.system.title},
-            "scanned_as": inventory.scanned_as,
-            "counts": inventory.counts(),
-            "coverage": inventory.coverage,
-            "warnings": inventory.warnings,
-        });
+    let summaries = recording_summaries(inventories, &dc_sim::dataset::CONFLUENCE_VERSIONS);
+    for (version, summary) in summaries {
         insta::with_settings!({ snapshot_suffix => version, prepend_module_to_snapshot => false }, {
             insta::assert_json_snapshot!("summary", summary);
         });
