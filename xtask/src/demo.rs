@@ -18,22 +18,7 @@ pub async fn demo(root: &Path, product: &str, out: &Path) -> anyhow::Result<()> 
         other => bail!("unknown product {other:?} (jira or confluence)"),
     };
     println!("building atlassian-dc …");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "connector",
-            "--bin",
-            "atlassian-dc",
-        ])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
+    crate::cargo_build(root, &["-p", "connector", "--bin", "atlassian-dc"])?;
     let binary = root.join("target/debug/atlassian-dc");
 
     let mut config = SimConfig::new(

@@ -15,3 +15,17 @@ pub fn workspace_root() -> PathBuf {
         .expect("xtask sits in the workspace")
         .to_owned()
 }
+
+/// Runs `cargo build --quiet <args>` in the workspace (the cargo that runs xtask).
+pub fn cargo_build(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args(["build", "--quiet"])
+        .args(args)
+        .status()
+        .context("running cargo build")?;
+    anyhow::ensure!(status.success(), "cargo build {} failed", args.join(" "));
+    Ok(())
+}

@@ -105,24 +105,10 @@ pub fn bench(root: &Path, opts: &BenchOptions) -> anyhow::Result<()> {
     }
     if opts.build {
         println!("building atlassian-dc and dc-sim (release) …");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(&cargo)
-            .current_dir(root)
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "-p",
-                "connector",
-                "-p",
-                "dc-sim",
-                "--bins",
-            ])
-            .status()
-            .context("running cargo build")?;
-        if !status.success() {
-            bail!("cargo build --release failed");
-        }
+        crate::cargo_build(
+            root,
+            &["--release", "-p", "connector", "-p", "dc-sim", "--bins"],
+        )?;
     }
     let release = root.join("target/release");
     let scanner = release.join("atlassian-dc");
