@@ -126,11 +126,11 @@ pub struct Recording {
 pub async fn record_live(mut settings: connector::ConnectionSettings) -> anyhow::Result<Recording> {
     let recorder = MemoryRecorder::new();
     settings.recorder = Some(RecorderHandle(std::sync::Arc::new(recorder.clone())));
-    let outcome = connector::scan(&settings, None, None)
+    let (inventory, outcome) = connector::scan(&settings, None)
         .await
         .map_err(|e| anyhow::anyhow!(atlassian_core::error_chain(&e)))?;
     let mut exchanges = recorder.exchanges();
-    let anonymiser = crate::anonymise::Anonymiser::from_scan(&outcome.inventory, &exchanges);
+    let anonymiser = crate::anonymise::Anonymiser::from_scan(&inventory, &exchanges);
     for exchange in &mut exchanges {
         normalise(exchange);
         anonymiser.exchange(exchange);
@@ -145,7 +145,7 @@ pub async fn record_live(mut settings: connector::ConnectionSettings) -> anyhow:
     Ok(Recording {
         exchanges,
         anonymiser,
-        inventory: outcome.inventory,
+        inventory,
         product: outcome.probed.product.as_str(),
     })
 }

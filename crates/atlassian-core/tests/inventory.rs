@@ -1112,48 +1112,112 @@ fn atomic_file_errors_name_the_target() {
     );
 }
 
-/// Collects streamed memberships.
-struct Collect(std::sync::Arc<std::sync::Mutex<Vec<Membership>>>);
-
-impl atlassian_core::inventory::MembershipSink for Collect {
-    fn membership(&mut self, m: &Membership) -> Result<(), atlassian_core::InventoryError> {
-        self.0.lock().unwrap().push(m.clone());
-        Ok(())
-    }
-}
-
 #[test]
 fn streamed_memberships_go_to_the_sink_checked_and_canonical() {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut b = InventoryBuilder::new(
-        System {
-            product: Product::Jira,
-            base_url: "https://jira.example.com".into(),
-            version: "9.12.2".into(),
-            title: None,
-            instance_id: None,
-        },
-        ScannedAs {
-            key: "K1".into(),
-            username: "svc".into(),
-        },
-    );
-    b.stream_memberships(Box::new(Collect(seen.clone())));
+    let system = System {
+        product: Product::Jira,
+        base_url: "https://jira.example.com".into(),
+        version: "9.12.2".into(),
+        title: None,
+        instance_id: None,
+    };
+    let scanned_as = ScannedAs {
+        key: "K1".into(),
+        username: "svc".into(),
+    };
+    let mut sink = atlassian_core::inventory::CollectSink::new();
+    let mut b = atlassian_core::scan::begin_inventory(system, scanned_as, &mut sink).unwrap();
     b.account(Account::new("K1"));
     b.group("Developers");
-    b.membership("developers", "K1");
-    b.membership("unknown-group", "K1");
-    b.membership("Developers", "NOBODY");
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![Membership::new("Developers", "K1")]
-    );
-    let err = b
-        .build(jiff::Timestamp::UNIX_EPOCH)
-        .unwrap_err()
-        .to_string();
+    b.stream_membership("developers", "K1", &mut sink).unwrap();
+    b.stream_membership("unknown-group", "K1", &mut sink)
+        .unwrap();
+    b.stream_membership("Developers", "NOBODY", &mut sink)
+        .unwrap();
+    assert_eq!(b.counts().memberships, 1);
+    let err = b.build_into(&mut sink).unwrap_err().to_string();
     assert!(
         err.contains("unknown-group") && err.contains("NOBODY"),
         "{err}"
     );
+    assert!(!sink.is_finished(), "a refused inventory reached finish");
+}
+
+/// Streaming memberships and sending the rest at the end gives, through either sink, the
+/// inventory that holding everything gives.
+#[test]
+fn build_into_a_sink_gives_what_build_gives() {
+    let system = System {
+        product: Product::Confluence,
+        base_url: "https://wiki.example.com".into(),
+        version: "9.2.1".into(),
+        title: Some("Wiki".into()),
+        instance_id: None,
+    };
+    let scanned_as = ScannedAs {
+        key: "k-admin".into(),
+        username: "admin".into(),
+    };
+    let fill = |b: &mut InventoryBuilder| {
+        for key in ["k-admin", "k-zoe", "k-al"] {
+            b.account(Account::new(key));
+        }
+        b.group("Writers").group("admins");
+        b.resource(
+            Resource::new(
+                &ResourceRef::Space("ENG".into()),
+                Some("Engineering".into()),
+            )
+            .with_archived(false),
+        );
+        b.grant(
+            ResourceRef::Space("ENG".into()),
+            "space:view",
+            Subject::Group("writers".into()),
+        );
+        b.coverage(Coverage::complete("accounts", "test"));
+        b.warning("one warning");
+    };
+    let members = [
+        ("writers", "k-zoe"),
+        ("Writers", "k-al"),
+        ("admins", "k-admin"),
+    ];
+
+    let mut held = InventoryBuilder::new(system.clone(), scanned_as.clone());
+    fill(&mut held);
+    for (g, a) in members {
+        held.membership(g, a);
+    }
+    let expected = held.build(jiff::Timestamp::UNIX_EPOCH).unwrap();
+
+    let mut collect = atlassian_core::inventory::CollectSink::new();
+    let mut ndjson = atlassian_core::inventory::NdjsonSink::new(Vec::new());
+    for sink in [
+        &mut collect as &mut dyn atlassian_core::inventory::InventorySink,
+        &mut ndjson,
+    ] {
+        let mut b = atlassian_core::scan::begin_inventory(system.clone(), scanned_as.clone(), sink)
+            .unwrap();
+        fill(&mut b);
+        for (g, a) in members {
+            b.stream_membership(g, a, sink).unwrap();
+        }
+        let summary = b.build_into(sink).unwrap();
+        assert_eq!(summary.counts, expected.counts());
+        assert_eq!(summary.coverage, expected.coverage);
+        assert_eq!(summary.warnings, expected.warnings);
+    }
+    let same = |got: Inventory| {
+        assert_eq!(got.accounts, expected.accounts);
+        assert_eq!(got.groups, expected.groups);
+        assert_eq!(got.memberships, expected.memberships);
+        assert_eq!(got.resources, expected.resources);
+        assert_eq!(got.grants, expected.grants);
+        assert_eq!(got.coverage, expected.coverage);
+        assert_eq!(got.warnings, expected.warnings);
+    };
+    same(collect.into_inventory().unwrap());
+    let bytes = ndjson.into_finished().expect("finished");
+    same(Inventory::read_auto(&bytes).unwrap());
 }

@@ -36,11 +36,11 @@ pub mod scan;
 
 pub use api::ConfluenceClient;
 pub use preflight::{detect, preflight};
-pub use scan::{Progress, ProgressFn, ScanOptions, scan};
+pub use scan::{Progress, ProgressFn, ScanOptions, scan, scan_into};
 
 // What a program that depends on this crate alone needs from the core: connect, authenticate,
 // handle errors, read the result.
-pub use atlassian_core::inventory::AtomicFile;
+pub use atlassian_core::inventory::{AtomicFile, CollectSink, InventorySink, NdjsonSink};
 pub use atlassian_core::{
     Client, ClientConfig, Coverage, Error, Inventory, Target, Token, error_chain,
 };

@@ -26,10 +26,11 @@ pub mod probe;
 pub mod run;
 pub mod settings;
 
+pub use atlassian_core::scan::{Progress, ProgressFn};
 pub use check::{TestReport, test_connection};
 pub use descriptor::{DESCRIPTOR, Descriptor};
 pub use diff::{Diff, DiffError, diff};
-pub use output::{NdjsonStream, Output};
+pub use output::Output;
 pub use probe::{ProbeFailure, Probed, probe};
-pub use run::{ProgressEvent, ProgressSink, ScanError, ScanOutcome, scan};
+pub use run::{ScanError, ScanOutcome, scan, scan_into};
 pub use settings::{ConnectionSettings, ProductChoice, ProductKind};

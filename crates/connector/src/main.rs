@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use atlassian_core::inventory::{Inventory, InventoryError};
+use atlassian_core::inventory::{
+    CollectSink, Counts, Inventory, InventoryError, InventorySink, NdjsonSink,
+};
 use atlassian_core::{Target, Token, error_chain};
 use clap::{Parser, Subcommand, ValueEnum};
-use connector::{ConnectionSettings, ProductChoice, ProgressEvent};
+use connector::{ConnectionSettings, ProductChoice, Progress};
 
 #[derive(Parser)]
 #[command(
@@ -224,7 +226,7 @@ async fn test(cli: &Cli, target: &str, json: bool) -> ExitCode {
 fn progress_bar(
     enabled: bool,
 ) -> (
-    Option<connector::ProgressSink>,
+    Option<connector::ProgressFn>,
     Option<indicatif::ProgressBar>,
 ) {
     if !enabled {
@@ -237,7 +239,7 @@ fn progress_bar(
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let shown = bar.clone();
-    let sink: connector::ProgressSink = Arc::new(move |event: &ProgressEvent| {
+    let sink: connector::ProgressFn = Arc::new(move |event: &Progress| {
         let counts = match event.total {
             Some(total) => format!("{}/{}", event.done, total),
             None => event.done.to_string(),
@@ -281,23 +283,22 @@ async fn scan(
         return ExitCode::from(USAGE);
     }
     let show_progress = !no_progress && !cli.quiet && std::io::stderr().is_terminal();
-    let (sink, bar) = progress_bar(show_progress);
+    let (progress, bar) = progress_bar(show_progress);
     let started = Instant::now();
     // NDJSON streams memberships while the scan runs; JSON is written once it is done. Either
     // way the output is only completed (a file renamed into place) after a successful scan.
-    let stream = match format {
+    let mut sink = match format {
         Format::Ndjson => match connector::Output::open(out) {
-            Ok(output) => Some(connector::NdjsonStream::new(output)),
+            Ok(output) => OutputSink::Ndjson(NdjsonSink::new(output)),
             Err(e) => {
                 say!("error: {}", error_chain(&e));
                 return ExitCode::from(FAILED);
             }
         },
-        Format::Json => None,
+        Format::Json => OutputSink::Json(CollectSink::new()),
     };
-    let factory = stream.as_ref().map(connector::NdjsonStream::factory);
     let outcome = tokio::select! {
-        outcome = connector::scan(&settings, sink, factory) => outcome,
+        outcome = connector::scan_into(&settings, progress, sink.as_dyn()) => outcome,
         _ = tokio::signal::ctrl_c() => {
             if let Some(bar) = &bar { bar.finish_and_clear(); }
             say!("interrupted: nothing was written");
@@ -314,21 +315,42 @@ async fn scan(
             return ExitCode::from(FAILED);
         }
     };
-    let written = match stream {
-        Some(stream) => stream.finish(&outcome.inventory).map(|m| m as usize),
-        None => write_json(&outcome.inventory, out).map(|()| outcome.inventory.memberships.len()),
+    let written = match sink {
+        OutputSink::Ndjson(sink) => sink
+            .into_finished()
+            .ok_or_else(|| InventoryError::Incomplete("the scan never finished".into()))
+            .and_then(connector::Output::complete)
+            .map(|()| outcome.summary.counts),
+        OutputSink::Json(sink) => sink
+            .into_inventory()
+            .and_then(|inventory| write_json(&inventory, out).map(|()| inventory.counts())),
     };
-    let memberships = match written {
-        Ok(n) => n,
+    let counts = match written {
+        Ok(counts) => counts,
         Err(e) => {
             say!("error: {}", error_chain(&e));
             return ExitCode::from(FAILED);
         }
     };
     if !cli.quiet {
-        summarise(&outcome, memberships, started.elapsed(), out);
+        summarise(&outcome, &counts, started.elapsed(), out);
     }
     ExitCode::SUCCESS
+}
+
+/// Where `scan` writes: NDJSON as the records come, or JSON once the inventory is whole.
+enum OutputSink {
+    Ndjson(NdjsonSink<connector::Output>),
+    Json(CollectSink),
+}
+
+impl OutputSink {
+    fn as_dyn(&mut self) -> &mut dyn InventorySink {
+        match self {
+            Self::Ndjson(sink) => sink,
+            Self::Json(sink) => sink,
+        }
+    }
 }
 
 fn write_json(inventory: &Inventory, out: Option<&Path>) -> Result<(), InventoryError> {
@@ -339,22 +361,22 @@ fn write_json(inventory: &Inventory, out: Option<&Path>) -> Result<(), Inventory
 
 fn summarise(
     outcome: &connector::ScanOutcome,
-    memberships: usize,
+    counts: &Counts,
     elapsed: Duration,
     out: Option<&Path>,
 ) {
-    let inv = &outcome.inventory;
+    let summary = &outcome.summary;
     let stats = &outcome.stats;
     say!(
         "{} {} at {}: {} accounts, {} groups, {} memberships, {} resources, {} grants",
-        inv.system.product,
-        inv.system.version,
-        inv.system.base_url,
-        inv.accounts.len(),
-        inv.groups.len(),
-        memberships,
-        inv.resources.len(),
-        inv.grants.len()
+        summary.system.product,
+        summary.system.version,
+        summary.system.base_url,
+        counts.accounts,
+        counts.groups,
+        counts.memberships,
+        counts.resources,
+        counts.grants
     );
     say!(
         "{} requests in {:.1?} ({:.0}/s), {} retries, {} rate-limited ({:.1?} waiting)",
@@ -365,22 +387,22 @@ fn summarise(
         stats.rate_limited,
         stats.rate_limit_wait
     );
-    for gap in inv.coverage.iter().filter(|c| !c.complete) {
+    for gap in summary.coverage.iter().filter(|c| !c.complete) {
         say!(
             "coverage gap: {}: {}",
             gap.collection,
             gap.detail.as_deref().unwrap_or("incomplete")
         );
     }
-    if !inv.warnings.is_empty() {
-        say!("{} warnings:", inv.warnings.len());
-        for w in inv.warnings.iter().take(10) {
+    if !summary.warnings.is_empty() {
+        say!("{} warnings:", summary.warnings.len());
+        for w in summary.warnings.iter().take(10) {
             say!("  {w}");
         }
-        if inv.warnings.len() > 10 {
+        if summary.warnings.len() > 10 {
             say!(
                 "  … and {} more (in the inventory)",
-                inv.warnings.len() - 10
+                summary.warnings.len() - 10
             );
         }
     }

@@ -1,19 +1,18 @@
 //! The connector as a platform plug-in: the system configuration the platform stores, checked
 //! before any request, and the two entry points it calls — [`test_connection`] (the same report
-//! as `atlassian-dc test --json`) and [`scan`] (the inventory streamed to a sink the caller
-//! provides, with progress events).
+//! as `atlassian-dc test --json`) and [`scan_system`] (the inventory streamed to a sink the
+//! caller provides, with progress events).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::{Arc, Mutex};
 //! use atlassian_core::inventory::CollectSink;
-//! use connector::platform::{SystemConfig, scan, test_connection};
+//! use connector::platform::{SystemConfig, scan_system, test_connection};
 //!
 //! let config = SystemConfig::new("jira.example.com", std::env::var("ATLASSIAN_PAT")?);
 //! let report = test_connection(&config).await?;
 //! if report.ok {
-//!     let sink = Arc::new(Mutex::new(CollectSink::new()));
-//!     let summary = scan(&config, sink.clone(), None).await?;
+//!     let mut sink = CollectSink::new();
+//!     let summary = scan_system(&config, &mut sink, None).await?;
 //!     println!("{} requests", summary.stats.requests);
 //! }
 //! # Ok(()) }
@@ -21,17 +20,14 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use atlassian_core::inventory::{
-    Counts, Header, InventoryError, InventorySink, MembershipSink, MembershipSinkFactory,
-};
-use atlassian_core::{ClientStats, Coverage, Membership, Target, Token};
+use atlassian_core::inventory::{Counts, InventorySink};
+use atlassian_core::scan::ProgressFn;
+use atlassian_core::{ClientStats, Coverage, Target, Token};
 
 use crate::check::TestReport;
-use crate::run::{ProgressSink, ScanError};
+use crate::run::ScanError;
 use crate::settings::ConnectionSettings;
 
 /// What the platform stores for one system.
@@ -221,12 +217,9 @@ pub enum PlatformError {
     /// The configuration was refused before any request.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The scan failed.
+    /// The scan failed, or the sink refused a record.
     #[error(transparent)]
     Scan(#[from] ScanError),
-    /// The sink refused a record.
-    #[error("the inventory sink failed: {0}")]
-    Sink(#[from] InventoryError),
 }
 
 /// Runs Test Connection for a stored system; the report is `atlassian-dc test --json`'s.
@@ -246,70 +239,20 @@ pub struct ScanSummary {
     pub stats: ClientStats,
 }
 
-struct Forward(Arc<Mutex<dyn InventorySink>>, Arc<AtomicUsize>);
-
-impl MembershipSink for Forward {
-    fn membership(&mut self, membership: &Membership) -> Result<(), InventoryError> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .membership(membership)?;
-        self.1.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
 /// Scans a stored system into `sink`: the header as soon as the scan knows it, memberships as
 /// they are found, the other records and then [`InventorySink::finish`] at the end. Dropping the
 /// future stops the scan; the sink then never sees `finish`, so nothing partial is marked
 /// complete.
-pub async fn scan(
+pub async fn scan_system(
     config: &SystemConfig,
-    sink: Arc<Mutex<dyn InventorySink>>,
-    progress: Option<ProgressSink>,
+    sink: &mut dyn InventorySink,
+    progress: Option<ProgressFn>,
 ) -> Result<ScanSummary, PlatformError> {
     let settings = config.validate()?;
-    let forward = Arc::clone(&sink);
-    let streamed = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&streamed);
-    let factory: MembershipSinkFactory = Arc::new(move |header: &Header| {
-        forward
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .header(header)?;
-        Ok(
-            Box::new(Forward(Arc::clone(&forward), Arc::clone(&counter)))
-                as Box<dyn MembershipSink>,
-        )
-    });
-    let outcome = crate::run::scan(&settings, progress, Some(factory)).await?;
-    let inventory = &outcome.inventory;
-    let mut counts = Counts::default();
-    {
-        let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-        for a in &inventory.accounts {
-            sink.account(a)?;
-        }
-        for g in &inventory.groups {
-            sink.group(g)?;
-        }
-        for r in &inventory.resources {
-            sink.resource(r)?;
-        }
-        for g in &inventory.grants {
-            sink.grant(g)?;
-        }
-        sink.finish(&inventory.coverage, &inventory.warnings)?;
-    }
-    counts.memberships = streamed.load(Ordering::Relaxed);
-    counts.accounts = inventory.accounts.len();
-    counts.groups = inventory.groups.len();
-    counts.resources = inventory.resources.len();
-    counts.grants = inventory.grants.len();
-    counts.coverage = inventory.coverage.len();
+    let outcome = crate::run::scan_into(&settings, progress, sink).await?;
     Ok(ScanSummary {
-        counts,
-        coverage: inventory.coverage.clone(),
+        counts: outcome.summary.counts,
+        coverage: outcome.summary.coverage,
         stats: outcome.stats,
     })
 }

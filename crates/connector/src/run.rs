@@ -1,28 +1,11 @@
 //! A scan of whatever the probe found: dispatch to `jira-dc` or `confluence-dc`.
 
-use std::sync::Arc;
-
-use atlassian_core::inventory::MembershipSinkFactory;
+use atlassian_core::inventory::{CollectSink, InventorySink, InventorySummary};
+use atlassian_core::scan::{ProgressFn, ScanOptions};
 use atlassian_core::{Client, ClientStats, Inventory};
 
 use crate::probe::{ProbeFailure, Probed, probe};
 use crate::settings::{ConnectionSettings, ProductChoice, ProductKind};
-
-/// A progress event of a scan, whatever the product.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProgressEvent {
-    /// The phase (`groups`, `memberships`, `accounts`, …).
-    pub phase: &'static str,
-    /// Items done in this phase.
-    pub done: u64,
-    /// Items in this phase, when known.
-    pub total: Option<u64>,
-    /// The client's counters at this moment: requests, retries, rate-limit waits.
-    pub stats: ClientStats,
-}
-
-/// Receives progress events.
-pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
 
 /// Why a scan did not produce an inventory.
 #[derive(Debug, thiserror::Error)]
@@ -39,22 +22,22 @@ pub enum ScanError {
 /// A finished scan.
 #[derive(Debug)]
 pub struct ScanOutcome {
-    /// The inventory.
-    pub inventory: Inventory,
+    /// What the sink received: the system, the records by kind, coverage and warnings.
+    pub summary: InventorySummary,
     /// What the probe found (or what `--product` said).
     pub probed: Probed,
     /// The client's counters: requests, retries, rate-limit waits.
     pub stats: ClientStats,
 }
 
-/// Probes (unless the product is given) and scans.
-///
-/// With `memberships`, the product scan streams memberships to the sink that factory makes (the
-/// returned inventory then holds none): how the NDJSON output stays small in memory.
-pub async fn scan(
+/// Probes (unless the product is given) and scans into `sink`: the header as soon as the scan
+/// knows it, memberships as they are found (how the NDJSON output stays small in memory), the
+/// other records and [`InventorySink::finish`] at the end. A failed or dropped scan never
+/// reaches `finish`.
+pub async fn scan_into(
     settings: &ConnectionSettings,
-    progress: Option<ProgressSink>,
-    memberships: Option<MembershipSinkFactory>,
+    progress: Option<ProgressFn>,
+    sink: &mut dyn InventorySink,
 ) -> Result<ScanOutcome, ScanError> {
     let probed = match settings.product {
         ProductChoice::Auto => probe(settings).await?,
@@ -70,37 +53,34 @@ pub async fn scan(
         },
     };
     let client = Client::new(settings.client_config(probed.base_url.clone()))?;
-    // Progress events carry the client's counters (requests, rate-limit waits) for a display.
-    let options = atlassian_core::scan::ScanOptions {
-        progress: progress.map(|sink| -> atlassian_core::scan::ProgressFn {
-            let client = client.clone();
-            Arc::new(move |p: &atlassian_core::scan::Progress| {
-                sink(&ProgressEvent {
-                    phase: p.phase,
-                    done: p.done,
-                    total: p.total,
-                    stats: client.stats(),
-                });
-            })
-        }),
-        memberships,
+    let options = ScanOptions {
+        progress,
         skip_memberof_rebuild: settings.skip_memberof_rebuild,
     };
-    let inventory = match probed.product {
+    let summary = match probed.product {
         ProductKind::Jira => {
-            jira_dc::scan(&jira_dc::JiraClient::new(client.clone()), &options).await?
+            let api = jira_dc::JiraClient::new(client.clone());
+            jira_dc::scan_into(&api, &options, sink).await?
         }
         ProductKind::Confluence => {
-            confluence_dc::scan(
-                &confluence_dc::ConfluenceClient::new(client.clone()),
-                &options,
-            )
-            .await?
+            let api = confluence_dc::ConfluenceClient::new(client.clone());
+            confluence_dc::scan_into(&api, &options, sink).await?
         }
     };
     Ok(ScanOutcome {
-        inventory,
+        summary,
         probed,
         stats: client.stats(),
     })
+}
+
+/// Probes and scans, and returns the inventory with the outcome.
+pub async fn scan(
+    settings: &ConnectionSettings,
+    progress: Option<ProgressFn>,
+) -> Result<(Inventory, ScanOutcome), ScanError> {
+    let mut sink = CollectSink::new();
+    let outcome = scan_into(settings, progress, &mut sink).await?;
+    let inventory = sink.into_inventory().map_err(atlassian_core::Error::from)?;
+    Ok((inventory, outcome))
 }

@@ -1,12 +1,11 @@
 //! The connector as a library, as the platform links it: the same results as the command line,
 //! the registration facts, configurations refused before any request, and cancellation.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use atlassian_core::Inventory;
 use atlassian_core::inventory::CollectSink;
-use connector::platform::{SystemConfig, scan, test_connection};
+use connector::platform::{SystemConfig, scan_system, test_connection};
 use dc_sim::dataset::resolve_version;
 use dc_sim::{Product, Scale, Sim, SimConfig, TokenRole, generate};
 use serde_json::Value;
@@ -76,16 +75,11 @@ async fn the_library_gives_what_the_command_line_gives() {
             assert_eq!(code == 0, report.ok);
         }
 
-        let sink = Arc::new(Mutex::new(CollectSink::new()));
-        let summary = scan(&config_for(&sim, TokenRole::Admin), sink.clone(), None)
+        let mut sink = CollectSink::new();
+        let summary = scan_system(&config_for(&sim, TokenRole::Admin), &mut sink, None)
             .await
             .unwrap();
-        let collected = sink
-            .lock()
-            .unwrap()
-            .inventory()
-            .cloned()
-            .expect("the sink was finished");
+        let collected = sink.into_inventory().expect("the sink was finished");
         let (code, stdout) = cli(
             &["scan", sim.base_url(), "--ca-cert", &ca],
             sim.token(TokenRole::Admin),
@@ -246,8 +240,8 @@ async fn invalid_configurations_are_refused_before_any_request() {
         assert!(err.to_string().contains(words), "{err}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
         assert!(!err.to_string().contains("NDA1Mj"), "{err}");
-        let sink = Arc::new(Mutex::new(CollectSink::new()));
-        assert!(scan(&config, sink, None).await.is_err());
+        let mut sink = CollectSink::new();
+        assert!(scan_system(&config, &mut sink, None).await.is_err());
     }
     assert!(
         server.received_requests().await.unwrap().is_empty(),
@@ -285,16 +279,16 @@ async fn invalid_configurations_are_refused_before_any_request() {
 async fn dropping_the_scan_stops_it_and_leaves_nothing_marked_complete() {
     // Slow enough that the scan, however well it overlaps its requests, is still running.
     let sim = sim(Product::Jira, Duration::from_millis(250)).await;
-    let sink = Arc::new(Mutex::new(CollectSink::new()));
+    let mut sink = CollectSink::new();
     let config = config_for(&sim, TokenRole::Admin);
-    let scan = scan(&config, sink.clone(), None);
+    let scan = scan_system(&config, &mut sink, None);
     assert!(
         tokio::time::timeout(Duration::from_millis(600), scan)
             .await
             .is_err(),
         "the scan ended too soon"
     );
-    assert!(!sink.lock().unwrap().is_finished());
+    assert!(!sink.is_finished());
     let after_drop = sim.counters().total();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(

@@ -22,12 +22,12 @@ mod reference;
 mod sink;
 
 pub use atomic::AtomicFile;
-pub use builder::{InventoryBuilder, MembershipSink, MembershipSinkFactory};
+pub use builder::InventoryBuilder;
 pub use error::{InventoryError, Violation};
 pub use ndjson::{Header, NdjsonWriter};
 pub use record::{
-    Account, Counts, Coverage, Generator, Grant, Group, Inventory, Membership, Product, Resource,
-    ResourceType, ScannedAs, System,
+    Account, Counts, Coverage, Generator, Grant, Group, Inventory, InventorySummary, Membership,
+    Product, Resource, ResourceType, ScannedAs, System,
 };
 pub use reference::{ParseRefError, RefKind, ResourceRef, Subject};
 pub use sink::{CollectSink, InventorySink, NdjsonSink};

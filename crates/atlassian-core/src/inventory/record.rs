@@ -317,6 +317,35 @@ impl Coverage {
             detail: Some(detail.into()),
         }
     }
+
+    /// The verdict of a collection read by `method`: complete when no problem was found, else
+    /// incomplete with every problem, in order, joined by `; `. The caller says next to the
+    /// call why "no problem" proves completeness.
+    pub fn from_problems(
+        collection: impl Into<String>,
+        method: impl Into<String>,
+        problems: &[String],
+    ) -> Self {
+        if problems.is_empty() {
+            Self::complete(collection, method)
+        } else {
+            Self::incomplete(collection, Some(method.into()), problems.join("; "))
+        }
+    }
+}
+
+/// What an inventory sent to a sink held, for a display: its system, its records by kind, its
+/// coverage and warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventorySummary {
+    /// The scanned system.
+    pub system: System,
+    /// Records sent, by kind.
+    pub counts: Counts,
+    /// One entry per collection, sorted by `collection`.
+    pub coverage: Vec<Coverage>,
+    /// In the order they arose.
+    pub warnings: Vec<String>,
 }
 
 /// Record counts, for progress reports and the NDJSON trailer.

@@ -119,6 +119,17 @@ impl CollectSink {
         self.inventory.as_ref()
     }
 
+    /// The inventory (the collecting case of a scan).
+    ///
+    /// # Errors
+    ///
+    /// [`InventoryError::Incomplete`] when [`InventorySink::finish`] was never reached.
+    pub fn into_inventory(self) -> Result<Inventory, InventoryError> {
+        self.inventory.ok_or_else(|| {
+            InventoryError::Incomplete("the scan never finished its inventory".into())
+        })
+    }
+
     /// Whether [`InventorySink::finish`] was reached.
     pub fn is_finished(&self) -> bool {
         self.inventory.is_some()

@@ -11,21 +11,18 @@ impl Scanner<'_> {
         self.memberships_coverage(accounts_complete);
         self.rebuild_warning();
         let method = std::mem::take(&mut self.space_method);
-        self.builder.coverage(if self.space_problems.is_empty() {
-            // Holds for any data: every space of a complete space list (see `spaces`) had its
-            // stored permissions read whole — the REST list and `/permissions/anonymous` (the
-            // list may leave anonymous grants out), or `getSpacePermissionSets`, one set per
-            // permission type — nothing was refused, every holder was resolved or shown not to
-            // exist, and the one grant the server does not store (confluence-administrators
-            // administers every space) is added from the complete group list.
-            Coverage::complete("grants:space-permissions", method)
-        } else {
-            Coverage::incomplete(
-                "grants:space-permissions",
-                Some(method),
-                self.space_problems.join("; "),
-            )
-        });
+        // Complete, when no problem was found, for any data: every space of a complete space
+        // list (see `spaces`) had its stored permissions read whole — the REST list and
+        // `/permissions/anonymous` (the list may leave anonymous grants out), or
+        // `getSpacePermissionSets`, one set per permission type — nothing was refused, every
+        // holder was resolved or shown not to exist, and the one grant the server does not store
+        // (confluence-administrators administers every space) is added from the complete group
+        // list.
+        self.builder.coverage(Coverage::from_problems(
+            "grants:space-permissions",
+            method,
+            &self.space_problems,
+        ));
     }
 
     /// Where the member-of sweep ran: a warning with its cost (it is most of a scan's requests
@@ -198,16 +195,13 @@ impl Scanner<'_> {
                 m.vanished.len()
             ));
         }
-        self.builder.coverage(if problems.is_empty() {
-            // Holds for any data: the group list is complete (else a problem above), and every
-            // group's direct members were read to the end — by the member resource, by
-            // `group/member?groupName=` for names its path cannot carry, or, where neither serves
-            // a name, rebuilt from `user/memberof` of every account of a complete account list
-            // (`user/memberof` lists an account's direct groups, the other side of the same
-            // relation).
-            Coverage::complete("memberships", method)
-        } else {
-            Coverage::incomplete("memberships", Some(method), problems.join("; "))
-        });
+        // Complete, when no problem was found, for any data: the group list is complete (else a
+        // problem above), and every group's direct members were read to the end — by the member
+        // resource, by `group/member?groupName=` for names its path cannot carry, or, where
+        // neither serves a name, rebuilt from `user/memberof` of every account of a complete
+        // account list (`user/memberof` lists an account's direct groups, the other side of the
+        // same relation).
+        self.builder
+            .coverage(Coverage::from_problems("memberships", method, &problems));
     }
 }

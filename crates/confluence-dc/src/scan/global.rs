@@ -98,19 +98,16 @@ impl Scanner<'_> {
             "permissions ({listed} grants), permissions/anonymous ({} grants) and permissions/unlicensed",
             permissions.len() - listed
         );
-        self.builder.coverage(if problems.is_empty() {
-            // Holds for any data: `permissions` is documented as every global permission granted
-            // to users and groups, `/anonymous` and `/unlicensed` were read too (whichever holds
-            // the anonymous grants, both were read; the unlicensed list was empty), every holder
-            // was resolved or shown not to exist, and nothing was refused.
-            Coverage::complete("grants:global-permissions", method)
-        } else {
-            Coverage::incomplete(
-                "grants:global-permissions",
-                Some(method),
-                problems.join("; "),
-            )
-        });
+        // Complete, when no problem was found, for any data: `permissions` is documented as
+        // every global permission granted to users and groups, `/anonymous` and `/unlicensed`
+        // were read too (whichever holds the anonymous grants, both were read; the unlicensed
+        // list was empty), every holder was resolved or shown not to exist, and nothing was
+        // refused.
+        self.builder.coverage(Coverage::from_problems(
+            "grants:global-permissions",
+            method,
+            &problems,
+        ));
         Ok(())
     }
 

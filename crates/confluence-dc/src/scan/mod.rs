@@ -22,7 +22,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use atlassian_core::applinks::optional_manifest;
-use atlassian_core::inventory::{ScannedAs, System};
+use atlassian_core::inventory::{CollectSink, InventorySink, InventorySummary, ScannedAs, System};
+use atlassian_core::scan::begin_inventory;
 use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Method, Product, Subject};
 use futures::TryStreamExt;
 
@@ -37,13 +38,26 @@ mod global;
 mod people;
 mod spaces;
 
-/// Scans the whole instance.
+/// Scans the whole instance into `sink`: the header first, memberships as they are found, the
+/// other records sorted and then [`InventorySink::finish`] at the end. A scan that fails or is
+/// dropped never reaches `finish`, so nothing partial is marked complete.
 ///
 /// Fails only when the instance cannot be read at all (unreachable, not Confluence, the token
-/// refused or answered as anonymous) or answers in a way no documented version does; every
-/// refusal of one collection is a coverage gap instead.
+/// refused or answered as anonymous), answers in a way no documented version does, or the sink
+/// fails; every refusal of one collection is a coverage gap instead.
+pub async fn scan_into(
+    api: &ConfluenceClient,
+    options: &ScanOptions,
+    sink: &mut dyn InventorySink,
+) -> Result<InventorySummary, Error> {
+    Scanner::start(api, options, sink).await?.run().await
+}
+
+/// Scans the whole instance and returns its inventory.
 pub async fn scan(api: &ConfluenceClient, options: &ScanOptions) -> Result<Inventory, Error> {
-    Scanner::start(api, options).await?.run().await
+    let mut sink = CollectSink::new();
+    scan_into(api, options, &mut sink).await?;
+    Ok(sink.into_inventory()?)
 }
 
 /// The group whose members administer the instance and every space.
@@ -171,6 +185,8 @@ const PATH_CANNOT: &str = "the member resource cannot take such names in its pat
 struct Scanner<'a> {
     api: &'a ConfluenceClient,
     options: &'a ScanOptions,
+    /// Where the records go: memberships as they are found, the rest at the end.
+    sink: &'a mut dyn InventorySink,
     version: atlassian_core::Version,
     builder: InventoryBuilder,
     /// The scanning account's direct groups (lower case); `None` when they could not be read.
@@ -208,7 +224,11 @@ enum Resolution {
 }
 
 impl<'a> Scanner<'a> {
-    async fn start(api: &'a ConfluenceClient, options: &'a ScanOptions) -> Result<Self, Error> {
+    async fn start(
+        api: &'a ConfluenceClient,
+        options: &'a ScanOptions,
+        sink: &'a mut dyn InventorySink,
+    ) -> Result<Self, Error> {
         let client = api.client();
         let requests_at_start = requests_sent(api);
         let manifest = optional_manifest(client).await;
@@ -260,7 +280,8 @@ impl<'a> Scanner<'a> {
             api,
             options,
             version: atlassian_core::Version::parse_lenient(&version),
-            builder: options.builder(system, scanned_as)?,
+            builder: begin_inventory(system, scanned_as, &mut *sink)?,
+            sink,
             my_groups,
             by_username: HashMap::new(),
             known: Vec::new(),
@@ -282,7 +303,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
-        self.options.report(phase, done, total);
+        self.options.report(self.api.client(), phase, done, total);
     }
 
     fn at_least(&self, major: u32, minor: u32) -> bool {
@@ -316,7 +337,7 @@ impl<'a> Scanner<'a> {
         Some(key)
     }
 
-    async fn run(mut self) -> Result<Inventory, Error> {
+    async fn run(mut self) -> Result<InventorySummary, Error> {
         self.groups().await?;
         self.memberships().await?;
         self.accounts().await?;
@@ -326,6 +347,6 @@ impl<'a> Scanner<'a> {
         self.global_permissions().await?;
         self.administrators();
         self.finish_coverage();
-        Ok(self.builder.build(jiff::Timestamp::now())?)
+        Ok(self.builder.build_into(self.sink)?)
     }
 }

@@ -119,7 +119,11 @@ impl Scanner<'_> {
                     }
                     for user in members {
                         if let Some(key) = self.add_user(user) {
-                            self.builder.membership(group.clone(), key.clone());
+                            self.builder.stream_membership(
+                                group.clone(),
+                                key.clone(),
+                                self.sink,
+                            )?;
                             self.seen_elsewhere.insert(key);
                         } else {
                             self.memberships.unkeyed += 1;
@@ -247,7 +251,8 @@ impl Scanner<'_> {
                 Ok(groups) => {
                     for group in groups {
                         if let Some(name) = wanted.get(&group.name.to_lowercase()) {
-                            self.builder.membership(name.clone(), key.clone());
+                            self.builder
+                                .stream_membership(name.clone(), key.clone(), self.sink)?;
                         }
                     }
                 }

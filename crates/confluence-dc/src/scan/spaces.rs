@@ -131,6 +131,9 @@ impl Scanner<'_> {
             }
         }
 
+        // In space order, whatever order the answers came in: warnings arise in this order, and
+        // two scans of one system should read the same.
+        outcomes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut unavailable: Option<String> = None;
         let mut refusals: Vec<String> = Vec::new();
         let mut vanished: Vec<String> = Vec::new();

@@ -1,4 +1,5 @@
-//! [`scan`]: one Jira Data Center into one inventory, with honest coverage.
+//! [`scan_into`]: one Jira Data Center into one inventory sink, with honest coverage; [`scan`]
+//! is the collecting case.
 //!
 //! Order and why: groups first (the picker, checked against its `total`), then every group's
 //! members (most accounts are known after this), then accounts (`user/list` where the server
@@ -10,7 +11,8 @@
 use std::collections::HashMap;
 
 use atlassian_core::applinks::optional_manifest;
-use atlassian_core::inventory::System;
+use atlassian_core::inventory::{CollectSink, InventorySink, InventorySummary, System};
+use atlassian_core::scan::begin_inventory;
 use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Product};
 use futures::FutureExt;
 
@@ -28,14 +30,29 @@ use projects::ProjectAnswers;
 
 pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
 
-/// Scans the whole instance.
+/// Scans the whole instance into `sink`: the header first, memberships as they are found, the
+/// other records sorted and then [`InventorySink::finish`] at the end. A scan that fails or is
+/// dropped never reaches `finish`, so nothing partial is marked complete.
+pub async fn scan_into(
+    api: &JiraClient,
+    options: &ScanOptions,
+    sink: &mut dyn InventorySink,
+) -> Result<InventorySummary, Error> {
+    Scanner::start(api, options, sink).await?.run().await
+}
+
+/// Scans the whole instance and returns its inventory.
 pub async fn scan(api: &JiraClient, options: &ScanOptions) -> Result<Inventory, Error> {
-    Scanner::start(api, options).await?.run().await
+    let mut sink = CollectSink::new();
+    scan_into(api, options, &mut sink).await?;
+    Ok(sink.into_inventory()?)
 }
 
 struct Scanner<'a> {
     api: &'a JiraClient,
     options: &'a ScanOptions,
+    /// Where the records go: memberships as they are found, the rest at the end.
+    sink: &'a mut dyn InventorySink,
     info: ServerInfo,
     permissions: MyPermissions,
     builder: InventoryBuilder,
@@ -58,7 +75,11 @@ const NEEDS_ADMIN: &str = "the token must belong to a Jira administrator";
 const NEEDS_BROWSE: &str = "grant the Browse Users global permission to the service account";
 
 impl<'a> Scanner<'a> {
-    async fn start(api: &'a JiraClient, options: &'a ScanOptions) -> Result<Self, Error> {
+    async fn start(
+        api: &'a JiraClient,
+        options: &'a ScanOptions,
+        sink: &'a mut dyn InventorySink,
+    ) -> Result<Self, Error> {
         let client = api.client();
         // Five independent questions: one round trip, not five.
         let (info, manifest, me, permissions, picker) = futures::join!(
@@ -88,7 +109,8 @@ impl<'a> Scanner<'a> {
             options,
             info,
             permissions,
-            builder: options.builder(system, scanned_as)?,
+            builder: begin_inventory(system, scanned_as, &mut *sink)?,
+            sink,
             by_username: HashMap::new(),
             role_names: HashMap::new(),
             groups_complete: false,
@@ -101,7 +123,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn progress(&self, phase: &'static str, done: u64, total: Option<u64>) {
-        self.options.report(phase, done, total);
+        self.options.report(self.api.client(), phase, done, total);
     }
 
     /// Adds (or completes) an account from a user bean; returns its key.
@@ -142,7 +164,7 @@ impl<'a> Scanner<'a> {
         self.builder.accounts().map(|a| &a.key)
     }
 
-    async fn run(mut self) -> Result<Inventory, Error> {
+    async fn run(mut self) -> Result<InventorySummary, Error> {
         // The project side is read while the people side runs: the people side is a chain
         // (groups, then members, then accounts, whose sweep waits on its own answers), and the
         // project side's thousands of independent requests fill the gaps. Its answers are
@@ -162,7 +184,6 @@ impl<'a> Scanner<'a> {
         self.project_side(answers).await?;
         let accounts = self.accounts_coverage().await?;
         self.builder.coverage(accounts);
-        let now = jiff::Timestamp::now();
-        Ok(self.builder.build(now)?)
+        Ok(self.builder.build_into(self.sink)?)
     }
 }

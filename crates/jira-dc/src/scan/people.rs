@@ -26,10 +26,10 @@ impl Scanner<'_> {
         }
         let mut queries = 1u64;
         if (names.len() as u64) < total {
-            let options = self.options;
+            let (options, client) = (self.options, self.api.client());
             queries += GroupPickerSweep::new(self.api, self.parallelism)
                 .run(&mut names, total, |found| {
-                    options.report("groups", found, Some(total));
+                    options.report(client, "groups", found, Some(total));
                 })
                 .await?;
         }
@@ -92,7 +92,8 @@ impl Scanner<'_> {
                 Ok(members) => {
                     for user in members {
                         if let Some(key) = self.add_user(user) {
-                            self.builder.membership(group.clone(), key);
+                            self.builder
+                                .stream_membership(group.clone(), key, self.sink)?;
                         }
                     }
                 }
@@ -107,6 +108,7 @@ impl Scanner<'_> {
             }
         }
         drop(results);
+        vanished.sort_unstable();
         for group in &vanished {
             self.builder.warning(format!(
                 "group {group:?} disappeared during the scan; its members are not listed"

@@ -19,7 +19,10 @@ pub(super) struct ProjectAnswers {
     applications: Result<Vec<crate::model::ApplicationRole>, Error>,
     roles: Result<Vec<crate::model::GlobalRole>, Error>,
     schemes: Result<crate::model::PermissionSchemes, Error>,
+    /// In (project, role id) order, whatever order the answers came in: warnings arise in
+    /// this order, and two scans of one system should read the same.
     role_actors: Vec<(String, Result<crate::model::ProjectRole, Error>)>,
+    /// In project order, for the same reason.
     scheme_refs: Vec<(String, Result<crate::model::SchemeRef, Error>)>,
 }
 
@@ -50,13 +53,13 @@ impl ProjectAnswers {
         let tick = || {
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if d.is_multiple_of(100) || d == total {
-                options.report("roles and schemes", d, Some(total));
+                options.report(api.client(), "roles and schemes", d, Some(total));
             }
         };
         let role_actors = futures::stream::iter(pairs)
             .map(|(project, role)| async move {
                 let answer = api.project_role(&project, role).await;
-                (project, answer)
+                (project, role, answer)
             })
             .buffer_unordered(parallelism)
             .inspect(|_| tick())
@@ -69,7 +72,13 @@ impl ProjectAnswers {
             .buffer_unordered(parallelism)
             .inspect(|_| tick())
             .collect::<Vec<_>>();
-        let (role_actors, scheme_refs) = futures::join!(role_actors, scheme_refs);
+        let (mut role_actors, mut scheme_refs) = futures::join!(role_actors, scheme_refs);
+        role_actors.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let role_actors = role_actors
+            .into_iter()
+            .map(|(project, _, answer)| (project, answer))
+            .collect();
+        scheme_refs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Self {
             projects,
             applications,

@@ -1,4 +1,5 @@
-//! [`InventoryBuilder::build`]: the rules checked and the sorted inventory assembled.
+//! [`InventoryBuilder::build`]: the rules checked and the sorted inventory assembled (or sent
+//! to a sink, [`InventoryBuilder::build_into`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -6,10 +7,13 @@ use jiff::Timestamp;
 
 use super::SCHEMA_ID;
 use crate::inventory::error::{InventoryError, Violation};
-use crate::inventory::record::{Group, Inventory, Membership, Resource, System, whole_seconds};
+use crate::inventory::record::{
+    Group, Inventory, InventorySummary, Membership, Resource, System, whole_seconds,
+};
 use crate::inventory::reference::{ResourceRef, Subject};
+use crate::inventory::sink::InventorySink;
 
-use super::{InventoryBuilder, SinkSlot, fold};
+use super::{InventoryBuilder, fold};
 
 impl InventoryBuilder {
     /// Checks the rules and assembles the sorted inventory; `generated_at` is cut to whole
@@ -35,14 +39,8 @@ impl InventoryBuilder {
             seen_warnings: _,
             rejected,
             add_system_resource,
-            membership_sink,
+            streamed: _,
         } = self;
-        if let Some(SinkSlot {
-            error: Some(error), ..
-        }) = membership_sink
-        {
-            return Err(error);
-        }
         let mut violations = rejected;
         check_system(&system, &mut violations);
 
@@ -149,6 +147,47 @@ impl InventoryBuilder {
             grants: grants.into_iter().collect(),
             coverage: coverage.into_values().collect(),
             warnings,
+        })
+    }
+
+    /// Checks the rules like [`build`](Self::build) and sends the records held to `sink` —
+    /// accounts, groups, memberships not already streamed, resources, grants, each sorted —
+    /// then the coverage and warnings with [`InventorySink::finish`]. The sink received the
+    /// header when the scan began.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), or the sink's own error; the sink then never sees `finish`.
+    pub fn build_into(
+        self,
+        sink: &mut dyn InventorySink,
+    ) -> Result<InventorySummary, InventoryError> {
+        let streamed = self.streamed;
+        // The timestamp is the header's business, and the sink has the header already.
+        let inventory = self.build(Timestamp::UNIX_EPOCH)?;
+        for account in &inventory.accounts {
+            sink.account(account)?;
+        }
+        for group in &inventory.groups {
+            sink.group(group)?;
+        }
+        for membership in &inventory.memberships {
+            sink.membership(membership)?;
+        }
+        for resource in &inventory.resources {
+            sink.resource(resource)?;
+        }
+        for grant in &inventory.grants {
+            sink.grant(grant)?;
+        }
+        sink.finish(&inventory.coverage, &inventory.warnings)?;
+        let mut counts = inventory.counts();
+        counts.memberships += streamed;
+        Ok(InventorySummary {
+            system: inventory.system,
+            counts,
+            coverage: inventory.coverage,
+            warnings: inventory.warnings,
         })
     }
 }

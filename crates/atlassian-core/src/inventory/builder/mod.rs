@@ -13,6 +13,7 @@ use super::record::{
     Account, Counts, Coverage, Generator, Grant, Membership, Resource, ScannedAs, System,
 };
 use super::reference::{ResourceRef, Subject};
+use super::sink::InventorySink;
 
 mod build;
 
@@ -50,36 +51,8 @@ pub struct InventoryBuilder {
     rejected: Vec<Violation>,
     /// Off when reading: a document lacking its `system` resource is broken, not to be mended.
     add_system_resource: bool,
-    /// Where memberships go as they are added, instead of being held (streamed output).
-    membership_sink: Option<SinkSlot>,
-}
-
-/// Receives memberships as a scan finds them, so that a very large instance's memberships
-/// (the bulk of its records) are written out instead of held in memory.
-pub trait MembershipSink: Send {
-    /// One membership, already checked: its group and account were added before it, and the
-    /// group is spelled canonically. The scan adds each membership once.
-    fn membership(&mut self, membership: &Membership) -> Result<(), InventoryError>;
-}
-
-/// Makes a scan's membership sink once the scan knows what its NDJSON header holds (the system
-/// and the account it scans as), so the header can be written before the first membership.
-pub type MembershipSinkFactory = std::sync::Arc<
-    dyn Fn(&super::Header) -> Result<Box<dyn MembershipSink>, InventoryError> + Send + Sync,
->;
-
-struct SinkSlot {
-    sink: Box<dyn MembershipSink>,
-    streamed: u64,
-    error: Option<InventoryError>,
-}
-
-impl std::fmt::Debug for SinkSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MembershipSink")
-            .field("streamed", &self.streamed)
-            .finish_non_exhaustive()
-    }
+    /// Memberships sent to a sink by [`stream_membership`](Self::stream_membership), not held.
+    streamed: usize,
 }
 
 impl InventoryBuilder {
@@ -100,7 +73,7 @@ impl InventoryBuilder {
             seen_warnings: HashSet::new(),
             rejected: Vec::new(),
             add_system_resource: true,
-            membership_sink: None,
+            streamed: 0,
         }
     }
 
@@ -168,37 +141,39 @@ impl InventoryBuilder {
         self
     }
 
-    /// Sends every membership added from now on to `sink` instead of holding it; the inventory
-    /// [`build`](Self::build) returns then has no memberships. Streamed memberships are checked
-    /// when added: their group and account must have been added before them.
-    pub fn stream_memberships(&mut self, sink: Box<dyn MembershipSink>) -> &mut Self {
-        self.membership_sink = Some(SinkSlot {
-            sink,
-            streamed: 0,
-            error: None,
-        });
-        self
-    }
-
-    /// Adds a membership. Both ends must be added too, in any order, before [`build`](Self::build)
-    /// (before the membership itself when memberships are streamed).
+    /// Adds a membership. Both ends must be added too, in any order, before [`build`](Self::build).
     pub fn membership(
         &mut self,
         group: impl Into<String>,
         account: impl Into<String>,
     ) -> &mut Self {
-        let membership = Membership::new(group, account);
-        let Some(slot) = self.membership_sink.as_mut() else {
-            let Membership { group, account } = membership;
-            let members = match self.memberships.get_mut(&group) {
-                Some(members) => members,
-                None => self.memberships.entry(group).or_default(),
-            };
-            if members.insert(account) {
-                self.membership_count += 1;
-            }
-            return self;
+        let Membership { group, account } = Membership::new(group, account);
+        let members = match self.memberships.get_mut(&group) {
+            Some(members) => members,
+            None => self.memberships.entry(group).or_default(),
         };
+        if members.insert(account) {
+            self.membership_count += 1;
+        }
+        self
+    }
+
+    /// Checks a membership and sends it to `sink` at once instead of holding it: a very large
+    /// instance's memberships (the bulk of its records) are written out, not kept in memory.
+    /// Both ends must have been added before it; a membership naming an unknown group or
+    /// account is not sent, and [`build`](Self::build) reports it. The group is sent in its
+    /// canonical spelling. The caller sends each membership once.
+    ///
+    /// # Errors
+    ///
+    /// The sink's own error.
+    pub fn stream_membership(
+        &mut self,
+        group: impl Into<String>,
+        account: impl Into<String>,
+        sink: &mut dyn InventorySink,
+    ) -> Result<(), InventoryError> {
+        let membership = Membership::new(group, account);
         let referrer = || {
             format!(
                 "membership of `{}` in `{}`",
@@ -210,25 +185,19 @@ impl InventoryBuilder {
                 group: membership.group.clone(),
                 referrer: referrer(),
             });
-            return self;
+            return Ok(());
         };
         if !self.accounts.contains_key(&membership.account) {
             self.rejected.push(Violation::UnknownAccount {
                 account: membership.account.clone(),
                 referrer: referrer(),
             });
-            return self;
+            return Ok(());
         }
-        if slot.error.is_none() {
-            match slot
-                .sink
-                .membership(&Membership::new(group, membership.account))
-            {
-                Ok(()) => slot.streamed += 1,
-                Err(e) => slot.error = Some(e),
-            }
-        }
-        self
+        sink.membership(&Membership::new(group, membership.account))?;
+        self.streamed += 1;
+        self.membership_count += 1;
+        Ok(())
     }
 
     /// Adds a resource, or merges it into the resource with the same `ref`.
