@@ -160,9 +160,9 @@ async fn main() -> anyhow::Result<()> {
                 let mut settings = connector::ConnectionSettings::new(target, Some(token));
                 settings.ca_cert = ca_cert;
                 settings.product = match product.as_deref() {
-                    None => connector::ProductChoice::Auto,
-                    Some("jira") => connector::ProductChoice::Jira,
-                    Some("confluence") => connector::ProductChoice::Confluence,
+                    None => None,
+                    Some("jira") => Some(connector::Product::Jira),
+                    Some("confluence") => Some(connector::Product::Confluence),
                     Some(other) => bail!("unknown product {other:?}"),
                 };
                 return snapshot::from_url(settings, &name, &fixtures).await;

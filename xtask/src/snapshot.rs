@@ -50,8 +50,8 @@ pub async fn record(product: &str, version: &str) -> anyhow::Result<Vec<Exchange
     config.configured_base_url = Some(format!("https://{product}.example.com/{product}"));
     let sim = Sim::start(config).await?;
     let recorder = MemoryRecorder::new();
-    let mut client_config = ClientConfig::new(Target::parse(sim.base_url())?.base_url)
-        .token(Token::new(sim.token(TokenRole::Admin))?);
+    let mut client_config = ClientConfig::new(Target::parse(sim.base_url())?.base_url);
+    client_config.token = Some(Token::new(sim.token(TokenRole::Admin))?);
     client_config.recorder = Some(RecorderHandle(std::sync::Arc::new(recorder.clone())));
     let client = Client::new(client_config)?;
     match sim_product {

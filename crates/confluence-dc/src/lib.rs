@@ -20,7 +20,9 @@
 //!
 //! let target = Target::parse("https://wiki.example.com/confluence")?;
 //! let token = Token::from_env()?.expect("ATLASSIAN_PAT is set");
-//! let client = Client::new(ClientConfig::new(target.base_url).token(token))?;
+//! let mut config = ClientConfig::new(target.base_url);
+//! config.token = Some(token);
+//! let client = Client::new(config)?;
 //! let inventory = scan(&ConfluenceClient::new(client), &ScanOptions::default()).await?;
 //! for c in inventory.coverage.iter().filter(|c| !c.complete) {
 //!     println!("{} is incomplete: {}", c.collection, c.detail.as_deref().unwrap_or(""));

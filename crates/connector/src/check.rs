@@ -6,7 +6,9 @@ use atlassian_core::diagnosis::{Check, Diagnosis, Preflight};
 use serde::Serialize;
 
 use crate::probe::{Probed, probe};
-use crate::settings::{ConnectionSettings, ProductKind};
+use atlassian_core::Product;
+
+use crate::settings::ConnectionSettings;
 
 /// The report of `atlassian-dc test --json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,8 +112,8 @@ pub async fn test_connection(settings: &ConnectionSettings) -> TestReport {
         }
     };
     let preflight: Preflight = match probed.product {
-        ProductKind::Jira => jira_dc::preflight(&jira_dc::JiraClient::new(client)).await,
-        ProductKind::Confluence => {
+        Product::Jira => jira_dc::preflight(&jira_dc::JiraClient::new(client)).await,
+        Product::Confluence => {
             confluence_dc::preflight(&confluence_dc::ConfluenceClient::new(client)).await
         }
     };
@@ -132,10 +134,10 @@ pub async fn test_connection(settings: &ConnectionSettings) -> TestReport {
     )
 }
 
-fn product_name(product: ProductKind) -> &'static str {
+fn product_name(product: Product) -> &'static str {
     match product {
-        ProductKind::Jira => "Jira",
-        ProductKind::Confluence => "Confluence",
+        Product::Jira => "Jira",
+        Product::Confluence => "Confluence",
     }
 }
 

@@ -26,6 +26,7 @@ pub mod probe;
 pub mod run;
 pub mod settings;
 
+pub use atlassian_core::Product;
 pub use atlassian_core::scan::{Progress, ProgressFn};
 pub use check::{TestReport, test_connection};
 pub use descriptor::{DESCRIPTOR, Descriptor};
@@ -33,4 +34,4 @@ pub use diff::{Diff, DiffError, diff};
 pub use output::Output;
 pub use probe::{ProbeFailure, Probed, probe};
 pub use run::{ScanError, ScanOutcome, scan, scan_into};
-pub use settings::{ConnectionSettings, ProductChoice, ProductKind};
+pub use settings::ConnectionSettings;

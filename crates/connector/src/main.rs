@@ -12,7 +12,7 @@ use atlassian_core::inventory::{
 };
 use atlassian_core::{Target, Token, error_chain};
 use clap::{Parser, Subcommand, ValueEnum};
-use connector::{ConnectionSettings, ProductChoice, Progress};
+use connector::{ConnectionSettings, Product, Progress};
 
 #[derive(Parser)]
 #[command(
@@ -156,9 +156,9 @@ fn settings(cli: &Cli, target: &str) -> Result<ConnectionSettings, String> {
     settings.timeout = Duration::from_secs(cli.timeout.max(1));
     settings.concurrency = cli.concurrency.max(1);
     settings.product = match cli.product {
-        ProductArg::Auto => ProductChoice::Auto,
-        ProductArg::Jira => ProductChoice::Jira,
-        ProductArg::Confluence => ProductChoice::Confluence,
+        ProductArg::Auto => None,
+        ProductArg::Jira => Some(Product::Jira),
+        ProductArg::Confluence => Some(Product::Confluence),
     };
     // --insecure and plain HTTP are warned about by the client, once per run.
     Ok(settings)

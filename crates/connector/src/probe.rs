@@ -7,7 +7,9 @@ use atlassian_core::applinks::{self, Manifest};
 use atlassian_core::diagnosis::Diagnosis;
 use atlassian_core::{BaseUrl, Client, Error, Request, RetryPolicy, error_chain};
 
-use crate::settings::{ConnectionSettings, ProductChoice, ProductKind};
+use atlassian_core::Product;
+
+use crate::settings::ConnectionSettings;
 
 /// What the probe found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,7 +17,7 @@ pub struct Probed {
     /// The base URL that answered (context path included).
     pub base_url: BaseUrl,
     /// The product.
-    pub product: ProductKind,
+    pub product: Product,
     /// The version, when an anonymous answer told it.
     pub version: Option<String>,
     /// The instance id of the applinks manifest.
@@ -143,7 +145,7 @@ enum Identified {
     Nothing(String),
 }
 
-async fn identify(client: &Client, choice: ProductChoice) -> Result<Identified, Error> {
+async fn identify(client: &Client, expected: Option<Product>) -> Result<Identified, Error> {
     let base = client.base_url().clone();
     let found = |product, version, instance_id| {
         Identified::Found(Probed {
@@ -168,20 +170,20 @@ async fn identify(client: &Client, choice: ProductChoice) -> Result<Identified, 
                 version,
                 ..
             } = manifest;
-            match (type_id.as_deref(), choice) {
-                (Some("jira"), ProductChoice::Auto | ProductChoice::Jira) => {
-                    return Ok(found(ProductKind::Jira, version, id));
+            match (type_id.as_deref(), expected) {
+                (Some("jira"), None | Some(Product::Jira)) => {
+                    return Ok(found(Product::Jira, version, id));
                 }
-                (Some("confluence"), ProductChoice::Auto | ProductChoice::Confluence) => {
-                    return Ok(found(ProductKind::Confluence, version, id));
+                (Some("confluence"), None | Some(Product::Confluence)) => {
+                    return Ok(found(Product::Confluence, version, id));
                 }
                 (Some(other), _) => {
                     return Ok(Identified::Other(format!(
                         "the server is an Atlassian {other:?} server{}",
-                        match choice {
-                            ProductChoice::Auto => String::new(),
-                            ProductChoice::Jira => ", not Jira".to_owned(),
-                            ProductChoice::Confluence => ", not Confluence".to_owned(),
+                        match expected {
+                            None => String::new(),
+                            Some(Product::Jira) => ", not Jira".to_owned(),
+                            Some(Product::Confluence) => ", not Confluence".to_owned(),
                         }
                     )));
                 }
@@ -198,7 +200,7 @@ async fn identify(client: &Client, choice: ProductChoice) -> Result<Identified, 
             );
         }
     }
-    if choice != ProductChoice::Confluence
+    if expected != Some(Product::Confluence)
         && let Some(jira) = jira_dc::detect(client).await?
     {
         if jira.cloud {
@@ -206,10 +208,10 @@ async fn identify(client: &Client, choice: ProductChoice) -> Result<Identified, 
                 "serverInfo says deploymentType Cloud".to_owned(),
             ));
         }
-        return Ok(found(ProductKind::Jira, Some(jira.version), None));
+        return Ok(found(Product::Jira, Some(jira.version), None));
     }
-    if choice != ProductChoice::Jira && confluence_dc::detect(client).await? {
-        return Ok(found(ProductKind::Confluence, None, None));
+    if expected != Some(Product::Jira) && confluence_dc::detect(client).await? {
+        return Ok(found(Product::Confluence, None, None));
     }
     if applinks::is_cloud_tenant(client).await? {
         return Ok(Identified::Cloud(

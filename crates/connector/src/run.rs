@@ -5,7 +5,9 @@ use atlassian_core::scan::{ProgressFn, ScanOptions};
 use atlassian_core::{Client, ClientStats, Inventory};
 
 use crate::probe::{ProbeFailure, Probed, probe};
-use crate::settings::{ConnectionSettings, ProductChoice, ProductKind};
+use atlassian_core::Product;
+
+use crate::settings::ConnectionSettings;
 
 /// Why a scan did not produce an inventory.
 #[derive(Debug, thiserror::Error)]
@@ -40,14 +42,10 @@ pub async fn scan_into(
     sink: &mut dyn InventorySink,
 ) -> Result<ScanOutcome, ScanError> {
     let probed = match settings.product {
-        ProductChoice::Auto => probe(settings).await?,
-        ProductChoice::Jira | ProductChoice::Confluence => Probed {
+        None => probe(settings).await?,
+        Some(product) => Probed {
             base_url: settings.target.base_url.clone(),
-            product: if settings.product == ProductChoice::Jira {
-                ProductKind::Jira
-            } else {
-                ProductKind::Confluence
-            },
+            product,
             version: None,
             instance_id: None,
         },
@@ -58,11 +56,11 @@ pub async fn scan_into(
         skip_memberof_rebuild: settings.skip_memberof_rebuild,
     };
     let summary = match probed.product {
-        ProductKind::Jira => {
+        Product::Jira => {
             let api = jira_dc::JiraClient::new(client.clone());
             jira_dc::scan_into(&api, &options, sink).await?
         }
-        ProductKind::Confluence => {
+        Product::Confluence => {
             let api = confluence_dc::ConfluenceClient::new(client.clone());
             confluence_dc::scan_into(&api, &options, sink).await?
         }

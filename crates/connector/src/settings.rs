@@ -4,38 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use atlassian_core::{BaseUrl, ClientConfig, Target, Token};
-
-/// Which product to expect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ProductChoice {
-    /// Probe the server.
-    #[default]
-    Auto,
-    /// Jira, without probing.
-    Jira,
-    /// Confluence, without probing.
-    Confluence,
-}
-
-/// The product a server turned out to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProductKind {
-    /// Jira Data Center.
-    Jira,
-    /// Confluence Data Center.
-    Confluence,
-}
-
-impl ProductKind {
-    /// `jira` / `confluence`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Jira => "jira",
-            Self::Confluence => "confluence",
-        }
-    }
-}
+use atlassian_core::{BaseUrl, ClientConfig, Product, Target, Token};
 
 /// Everything needed to talk to one system.
 #[derive(Clone, Debug)]
@@ -52,8 +21,8 @@ pub struct ConnectionSettings {
     pub timeout: Duration,
     /// Requests in flight at most.
     pub concurrency: usize,
-    /// Which product to expect.
-    pub product: ProductChoice,
+    /// The product to expect without probing (`--product`); `None` probes the server.
+    pub product: Option<Product>,
     /// Receives every answer of the scan's client (`cargo xtask snapshot` records this way).
     pub recorder: Option<atlassian_core::record::RecorderHandle>,
     /// Skip the one-request-per-account membership rebuild (`--no-memberof-rebuild`).
@@ -70,7 +39,7 @@ impl ConnectionSettings {
             insecure: false,
             timeout: Duration::from_secs(30),
             concurrency: 8,
-            product: ProductChoice::Auto,
+            product: None,
             recorder: None,
             skip_memberof_rebuild: false,
         }

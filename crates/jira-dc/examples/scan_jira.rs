@@ -36,7 +36,8 @@ async fn main() -> std::process::ExitCode {
         let token = Token::from_env()?.ok_or_else(|| {
             Error::Config("set ATLASSIAN_PAT to the Personal Access Token".into())
         })?;
-        let mut config = ClientConfig::new(target.base_url).token(token);
+        let mut config = ClientConfig::new(target.base_url);
+        config.token = Some(token);
         config.ca_bundle = ca;
         let client = Client::new(config)?;
         let started = std::time::Instant::now();

@@ -13,7 +13,9 @@
 //!
 //! let target = Target::parse("jira.example.com")?;
 //! let token = Token::from_env()?.expect("ATLASSIAN_PAT is set");
-//! let client = Client::new(ClientConfig::new(target.base_url).token(token))?;
+//! let mut config = ClientConfig::new(target.base_url);
+//! config.token = Some(token);
+//! let client = Client::new(config)?;
 //! let inventory = scan(&JiraClient::new(client), &ScanOptions::default()).await?;
 //! println!("{} accounts", inventory.accounts.len());
 //! # Ok(()) }

@@ -39,7 +39,8 @@ use classify::classify;
 pub use request::Request;
 pub use response::Response;
 
-/// How to reach and talk to one server.
+/// How to reach and talk to one server: [`ClientConfig::new`] gives the documented defaults,
+/// and every option is a public field to set (one style, as kube-rs's `Config`).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Where every request goes.
@@ -76,12 +77,6 @@ impl ClientConfig {
             user_agent: USER_AGENT.to_owned(),
             recorder: None,
         }
-    }
-
-    /// Sets the token.
-    pub fn token(mut self, token: Token) -> Self {
-        self.token = Some(token);
-        self
     }
 }
 
