@@ -339,6 +339,7 @@ async fn scan(
 }
 
 /// Where `scan` writes: NDJSON as the records come, or JSON once the inventory is whole.
+#[allow(clippy::large_enum_variant, reason = "one value per run, on the stack")]
 enum OutputSink {
     Ndjson(NdjsonSink<connector::Output>),
     Json(CollectSink),

@@ -219,7 +219,13 @@ pub enum PlatformError {
     Config(#[from] ConfigError),
     /// The scan failed, or the sink refused a record.
     #[error(transparent)]
-    Scan(#[from] ScanError),
+    Scan(Box<ScanError>),
+}
+
+impl From<ScanError> for PlatformError {
+    fn from(error: ScanError) -> Self {
+        Self::Scan(Box::new(error))
+    }
 }
 
 /// Runs Test Connection for a stored system; the report is `atlassian-dc test --json`'s.

@@ -2,14 +2,17 @@
 //! summary.
 //!
 //! ```sh
-//! ATLASSIAN_PAT=… cargo run --release -p jira-dc --example scan_jira -- https://jira.example.com [--ca-cert ca.pem] [--json out.json]
+//! ATLASSIAN_PAT=… cargo run --release -p jira-dc --example scan_jira -- https://jira.example.com [--ca-cert ca.pem] [--json out.json | --ndjson out.ndjson]
 //! ```
+//!
+//! With `--ndjson`, the inventory streams to the file as the scan finds it (`scan_into`): the
+//! memberships, most of a large instance's records, are never held.
 
 use std::path::PathBuf;
 
 use jira_dc::{
-    AtomicFile, Client, ClientConfig, Error, JiraClient, ScanOptions, Target, Token, error_chain,
-    scan,
+    AtomicFile, Client, ClientConfig, Error, JiraClient, NdjsonSink, ScanOptions, Target, Token,
+    error_chain, scan, scan_into,
 };
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]
@@ -20,11 +23,12 @@ async fn main() -> std::process::ExitCode {
         eprintln!("usage: scan TARGET [--ca-cert PEM] [--json OUT]  (token in ATLASSIAN_PAT)");
         return std::process::ExitCode::from(2);
     };
-    let (mut ca, mut out) = (None, None);
+    let (mut ca, mut out, mut ndjson) = (None, None, None);
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--ca-cert" => ca = args.next().map(PathBuf::from),
             "--json" => out = args.next().map(PathBuf::from),
+            "--ndjson" => ndjson = args.next().map(PathBuf::from),
             other => {
                 eprintln!("unknown argument {other:?}");
                 return std::process::ExitCode::from(2);
@@ -41,6 +45,21 @@ async fn main() -> std::process::ExitCode {
         config.ca_bundle = ca;
         let client = Client::new(config)?;
         let started = std::time::Instant::now();
+        if let Some(path) = ndjson {
+            let api = JiraClient::new(client.clone());
+            let mut sink = NdjsonSink::new(AtomicFile::create(&path)?);
+            let summary = scan_into(&api, &ScanOptions::default(), &mut sink).await?;
+            if let Some(file) = sink.into_finished() {
+                file.commit()?;
+            }
+            println!(
+                "{:?} in {:.1?}, written to {}",
+                summary.counts,
+                started.elapsed(),
+                path.display()
+            );
+            return Ok(());
+        }
         let inventory = scan(&JiraClient::new(client.clone()), &ScanOptions::default()).await?;
         let stats = client.stats();
         println!(
