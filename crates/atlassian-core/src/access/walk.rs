@@ -1,0 +1,401 @@
+//! The two walks: forward from a principal's entry grants, backward from a resource's grants;
+//! and the rows they add up to.
+
+use std::collections::VecDeque;
+
+use super::{
+    AccessError, AccessIndex, AccessPath, AccessRow, AccountId, Entry, GrantId, GroupId,
+    MAX_PATH_GRANTS, MAX_PATHS, Principal,
+};
+use crate::inventory::Account;
+
+/// A path as ids: the entry group and the grants, first to last.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    grants: Vec<GrantId>,
+    group: Option<GroupId>,
+}
+
+/// Who a walk is for: `None` is the anonymous principal.
+type Who = Option<AccountId>;
+
+/// Counts the grants a question visits, so that a hostile inventory is refused, not walked.
+struct Budget<'a> {
+    left: usize,
+    what: &'a dyn Fn() -> String,
+}
+
+impl Budget<'_> {
+    fn spend(&mut self) -> Result<(), AccessError> {
+        self.left = self.left.checked_sub(1).ok_or_else(|| self.refuse())?;
+        Ok(())
+    }
+
+    fn refuse(&self) -> AccessError {
+        AccessError::TooManyPaths {
+            what: (self.what)(),
+        }
+    }
+}
+
+impl<'i> AccessIndex<'i> {
+    /// Every row of `account`, sorted by (resource, permission).
+    pub fn rows_of_account(&self, account: &Account) -> Result<Vec<AccessRow<'i>>, AccessError> {
+        let a = self.account_id(account)?;
+        let found = self.forward(Some(a), &|_| true)?;
+        Ok(self.assemble(Some(a), found))
+    }
+
+    /// Every row of the `anonymous` principal (someone not logged in).
+    pub fn rows_of_anonymous(&self) -> Result<Vec<AccessRow<'i>>, AccessError> {
+        let found = self.forward(None, &|_| true)?;
+        Ok(self.assemble(None, found))
+    }
+
+    /// The row (account, resource, permission) with every path, or `None` when no path
+    /// confers it.
+    pub fn row(
+        &self,
+        account: &Account,
+        resource: &str,
+        permission: &str,
+    ) -> Result<Option<AccessRow<'i>>, AccessError> {
+        let a = self.account_id(account)?;
+        let Some(pair) = self.pair_of(resource, permission) else {
+            return Ok(None);
+        };
+        let found = self.forward(Some(a), &|g| self.pair[g as usize] == pair)?;
+        Ok(self.assemble(Some(a), found).pop())
+    }
+
+    /// Every row on `resource` (of one permission when given): of every account, and of the
+    /// `anonymous` principal when `anonymous` is set (first). Sorted by (account key,
+    /// permission).
+    pub fn rows_of_resource(
+        &self,
+        resource: &str,
+        permission: Option<&str>,
+        anonymous: bool,
+    ) -> Result<Vec<AccessRow<'i>>, AccessError> {
+        let Some(range) = self.on_resource.get(resource).cloned() else {
+            return Ok(Vec::new());
+        };
+        let what = || format!("resource {resource}");
+        let mut budget = Budget {
+            left: MAX_PATHS,
+            what: &what,
+        };
+        let mut chains: Vec<Vec<GrantId>> = Vec::new();
+        for t in range {
+            if permission.is_some_and(|p| self.grants[t].permission != p) {
+                continue;
+            }
+            let mut reversed = vec![t as GrantId];
+            self.backward(&mut reversed, &mut chains, &mut budget)?;
+        }
+        // (who, chain, group): who is 0 for anonymous, else the account id + 1, so that the
+        // anonymous rows sort first.
+        let mut held: Vec<(u32, usize, Option<GroupId>)> = Vec::new();
+        for (c, chain) in chains.iter().enumerate() {
+            let mut add = |who: u32, group: Option<GroupId>| -> Result<(), AccessError> {
+                budget.spend()?;
+                held.push((who, c, group));
+                Ok(())
+            };
+            match self.entry[chain[0] as usize] {
+                Entry::Account(a) => add(a + 1, None)?,
+                Entry::Group(g) => {
+                    for &a in &self.members[g as usize] {
+                        add(a + 1, Some(g))?;
+                    }
+                }
+                Entry::Anonymous => {
+                    if anonymous {
+                        add(0, None)?;
+                    }
+                    for a in 0..self.accounts.len() as u32 {
+                        add(a + 1, None)?;
+                    }
+                }
+                Entry::Follows | Entry::Nothing => {}
+            }
+        }
+        let last_pair = |c: usize| self.pair[*chains[c].last().unwrap_or(&0) as usize];
+        held.sort_unstable_by(|x, y| {
+            (x.0, last_pair(x.1), &chains[x.1], x.2).cmp(&(y.0, last_pair(y.1), &chains[y.1], y.2))
+        });
+        let mut rows: Vec<AccessRow<'i>> = Vec::new();
+        let mut current: Option<(u32, u32)> = None;
+        for (who, c, group) in held {
+            let key = (who, last_pair(c));
+            let path = self.path(&Found {
+                grants: chains[c].clone(),
+                group,
+            });
+            if current == Some(key)
+                && let Some(row) = rows.last_mut()
+            {
+                row.paths.push(path);
+                continue;
+            }
+            current = Some(key);
+            let principal = match who {
+                0 => Principal::Anonymous,
+                a => Principal::Account(self.accounts[(a - 1) as usize]),
+            };
+            rows.push(self.row_of(principal, &chains[c], path));
+        }
+        Ok(rows)
+    }
+
+    /// Every row of every account in key order (and first of `anonymous` when asked), one
+    /// account at a time: memory is bounded by one account's rows, not by the output.
+    pub fn rows(&self, anonymous: bool) -> Rows<'_, 'i> {
+        Rows {
+            index: self,
+            next: if anonymous { None } else { Some(0) },
+            pending: VecDeque::new(),
+        }
+    }
+
+    fn account_id(&self, account: &Account) -> Result<AccountId, AccessError> {
+        self.account_by_key
+            .get(account.key.as_str())
+            .copied()
+            .ok_or_else(|| AccessError::UnknownAccount(account.key.clone()))
+    }
+
+    /// The pair number of (resource, permission), when any grant has it.
+    fn pair_of(&self, resource: &str, permission: &str) -> Option<u32> {
+        let range = self.on_resource.get(resource)?.clone();
+        let start = range.start;
+        let grants = &self.grants[range];
+        let at = grants.partition_point(|g| g.permission.as_str() < permission);
+        grants
+            .get(at)
+            .filter(|g| g.permission == permission)
+            .map(|_| self.pair[start + at])
+    }
+
+    /// The grants that may follow `g` in a path.
+    fn followers(&self, g: GrantId) -> [&[GrantId]; 2] {
+        let grant = self.grants[g as usize];
+        if let Some(role) = grant.permission.strip_prefix("role:") {
+            let next = self.to_role.get(&(grant.resource.as_str(), role));
+            return [next.map_or(&[][..], Vec::as_slice), &[]];
+        }
+        if let Some(key) = super::application_use(grant) {
+            let next = self.to_application.get(key);
+            return [
+                next.map_or(&[][..], Vec::as_slice),
+                &self.to_authenticated[..],
+            ];
+        }
+        [&[], &[]]
+    }
+
+    /// The grants that may come just before `g` in a path (`g`'s subject follows them).
+    fn predecessors(&self, g: GrantId) -> &[GrantId] {
+        let grant = self.grants[g as usize];
+        let subject = grant.subject.as_str();
+        let found = if subject == "authenticated" {
+            Some(&self.all_application_users)
+        } else if let Some(role) = subject.strip_prefix("role:") {
+            self.role_holders.get(&(grant.resource.as_str(), role))
+        } else if let Some(key) = subject.strip_prefix("application:") {
+            self.application_users.get(key)
+        } else {
+            None
+        };
+        found.map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Every path from `who`'s entry grants whose last grant `keep` accepts.
+    fn forward(&self, who: Who, keep: &dyn Fn(GrantId) -> bool) -> Result<Vec<Found>, AccessError> {
+        let what = || match who {
+            Some(a) => format!("account {}", self.accounts[a as usize].key),
+            None => "anonymous".to_owned(),
+        };
+        let mut budget = Budget {
+            left: MAX_PATHS,
+            what: &what,
+        };
+        let mut entries: Vec<(GrantId, Option<GroupId>)> = Vec::new();
+        if let Some(a) = who {
+            if let Some(direct) = self.by_account.get(&a) {
+                entries.extend(direct.iter().map(|&g| (g, None)));
+            }
+            for &group in &self.groups_of[a as usize] {
+                entries.extend(
+                    self.by_group[group as usize]
+                        .iter()
+                        .map(|&g| (g, Some(group))),
+                );
+            }
+        }
+        entries.extend(self.anonymous.iter().map(|&g| (g, None)));
+        let mut out = Vec::new();
+        let mut path = Vec::with_capacity(4);
+        for (g, group) in entries {
+            path.push(g);
+            self.extend(&mut path, group, keep, &mut out, &mut budget)?;
+            path.pop();
+        }
+        Ok(out)
+    }
+
+    fn extend(
+        &self,
+        path: &mut Vec<GrantId>,
+        group: Option<GroupId>,
+        keep: &dyn Fn(GrantId) -> bool,
+        out: &mut Vec<Found>,
+        budget: &mut Budget<'_>,
+    ) -> Result<(), AccessError> {
+        budget.spend()?;
+        let last = path[path.len() - 1];
+        if keep(last) {
+            out.push(Found {
+                grants: path.clone(),
+                group,
+            });
+        }
+        for list in self.followers(last) {
+            for &next in list {
+                if path.contains(&next) {
+                    continue;
+                }
+                if path.len() == MAX_PATH_GRANTS {
+                    return Err(budget.refuse());
+                }
+                path.push(next);
+                self.extend(path, group, keep, out, budget)?;
+                path.pop();
+            }
+        }
+        Ok(())
+    }
+
+    /// Every chain ending at `reversed[0]`, walking back to entry grants; `reversed` holds the
+    /// chain last grant first.
+    fn backward(
+        &self,
+        reversed: &mut Vec<GrantId>,
+        chains: &mut Vec<Vec<GrantId>>,
+        budget: &mut Budget<'_>,
+    ) -> Result<(), AccessError> {
+        budget.spend()?;
+        let first = reversed[reversed.len() - 1];
+        match self.entry[first as usize] {
+            Entry::Account(_) | Entry::Group(_) | Entry::Anonymous => {
+                chains.push(reversed.iter().rev().copied().collect());
+            }
+            Entry::Follows => {
+                for &before in self.predecessors(first) {
+                    if reversed.contains(&before) {
+                        continue;
+                    }
+                    if reversed.len() == MAX_PATH_GRANTS {
+                        return Err(budget.refuse());
+                    }
+                    reversed.push(before);
+                    self.backward(reversed, chains, budget)?;
+                    reversed.pop();
+                }
+            }
+            Entry::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Sorts one principal's paths into rows.
+    fn assemble(&self, who: Who, mut found: Vec<Found>) -> Vec<AccessRow<'i>> {
+        let last_pair = |f: &Found| self.pair[f.grants[f.grants.len() - 1] as usize];
+        found.sort_unstable_by(|x, y| (last_pair(x), x).cmp(&(last_pair(y), y)));
+        found.dedup();
+        let principal = match who {
+            Some(a) => Principal::Account(self.accounts[a as usize]),
+            None => Principal::Anonymous,
+        };
+        let mut rows: Vec<AccessRow<'i>> = Vec::new();
+        let mut current = None;
+        for f in &found {
+            let pair = last_pair(f);
+            let path = self.path(f);
+            if current == Some(pair)
+                && let Some(row) = rows.last_mut()
+            {
+                row.paths.push(path);
+                continue;
+            }
+            current = Some(pair);
+            rows.push(self.row_of(principal, &f.grants, path));
+        }
+        rows
+    }
+
+    fn path(&self, found: &Found) -> AccessPath<'i> {
+        AccessPath {
+            group: found.group.map(|g| self.group_names[g as usize]),
+            grants: found
+                .grants
+                .iter()
+                .map(|&g| self.grants[g as usize])
+                .collect(),
+        }
+    }
+
+    fn row_of(
+        &self,
+        principal: Principal<'i>,
+        grants: &[GrantId],
+        path: AccessPath<'i>,
+    ) -> AccessRow<'i> {
+        let last = self.grants[grants[grants.len() - 1] as usize];
+        AccessRow {
+            principal,
+            resource: last.resource.as_str(),
+            permission: last.permission.as_str(),
+            paths: vec![path],
+        }
+    }
+}
+
+/// Every row, account by account: see [`AccessIndex::rows`].
+#[derive(Debug)]
+pub struct Rows<'x, 'i> {
+    index: &'x AccessIndex<'i>,
+    /// The next account; `None` while the anonymous rows are still to come.
+    next: Option<usize>,
+    pending: VecDeque<AccessRow<'i>>,
+}
+
+impl<'i> Iterator for Rows<'_, 'i> {
+    type Item = Result<AccessRow<'i>, AccessError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.pending.pop_front() {
+                return Some(Ok(row));
+            }
+            let rows = match self.next {
+                None => {
+                    self.next = Some(0);
+                    self.index.rows_of_anonymous()
+                }
+                Some(a) if a < self.index.accounts.len() => {
+                    self.next = Some(a + 1);
+                    self.index.rows_of_account(self.index.accounts[a])
+                }
+                Some(_) => return None,
+            };
+            match rows {
+                Ok(rows) => self.pending.extend(rows),
+                Err(e) => {
+                    self.next = Some(self.index.accounts.len());
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
