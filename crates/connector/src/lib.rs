@@ -17,6 +17,7 @@
 //! assert_eq!(err.field, "credential.password");
 //! ```
 
+pub mod access;
 pub mod check;
 pub mod descriptor;
 pub mod diff;

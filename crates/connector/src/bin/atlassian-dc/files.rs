@@ -1,0 +1,174 @@
+//! The commands that read inventory files: `diff`, `access`, `explain`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use atlassian_core::error_chain;
+use atlassian_core::inventory::{Inventory, InventoryError};
+
+use super::{AccessFormatArg, FAILED, USAGE};
+
+#[allow(clippy::print_stdout)]
+pub(super) fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
+    let read = |path: &Path| -> Result<Inventory, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Inventory::read_auto(&bytes).map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))
+    };
+    let (old, new) = match (read(old), read(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let diff = match connector::diff(&old, &new) {
+        Ok(d) => d,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&diff).expect("the diff serialises")
+        );
+    } else {
+        print!("{}", diff.to_human());
+    }
+    if diff.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}
+
+pub(super) fn access(
+    inventory: &Path,
+    query: &connector::access::AccessQuery,
+    format: AccessFormatArg,
+    out: Option<&Path>,
+) -> ExitCode {
+    use atlassian_core::access::{AccessFormat, AccessIndex};
+    use connector::access::AccessOutput;
+    let inventory = match connector::access::read_inventory(inventory) {
+        Ok(inventory) => inventory,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let index = AccessIndex::new(&inventory);
+    let output = match format {
+        AccessFormatArg::Table => AccessOutput::Table,
+        AccessFormatArg::Json => AccessOutput::Machine(AccessFormat::Json),
+        AccessFormatArg::Ndjson => AccessOutput::Machine(AccessFormat::Ndjson),
+        AccessFormatArg::Csv => AccessOutput::Machine(AccessFormat::Csv),
+    };
+    let mut file = match connector::Output::open(out) {
+        Ok(file) => std::io::BufWriter::with_capacity(1 << 16, file),
+        Err(e) => {
+            say!("error: {}", error_chain(&e));
+            return ExitCode::from(FAILED);
+        }
+    };
+    if let Err(e) = connector::access::write_access(&index, query, output, &mut file) {
+        say!("error: {e}");
+        return ExitCode::from(USAGE);
+    }
+    let done = file
+        .into_inner()
+        .map_err(|e| InventoryError::Write(e.into_error()))
+        .and_then(connector::Output::complete);
+    if let Err(e) = done {
+        say!("error: {}", error_chain(&e));
+        return ExitCode::from(FAILED);
+    }
+    for gap in index.incomplete() {
+        say!(
+            "note: {} is incomplete, so these rows may be too: {}",
+            gap.collection,
+            gap.detail.as_deref().unwrap_or("see the inventory")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+#[allow(clippy::print_stdout)]
+pub(super) fn explain(
+    inventory: &Path,
+    account: &str,
+    resource: &str,
+    permission: &str,
+    json: bool,
+) -> ExitCode {
+    use atlassian_core::access::{AccessIndex, AccessRow, Principal};
+    let inventory = match connector::access::read_inventory(inventory) {
+        Ok(inventory) => inventory,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let index = AccessIndex::new(&inventory);
+    let found = index
+        .find_account(account)
+        .map_err(|e| e.to_string())
+        .and_then(|a| {
+            if resource.parse::<atlassian_core::ResourceRef>().is_err() {
+                return Err(format!("{resource:?} is not a resource reference (project:ENG, space:DOC, system, application:KEY)"));
+            }
+            if !index.inventory().resources.iter().any(|r| r.reference == resource) {
+                return Err(format!("the inventory has no resource {resource:?}"));
+            }
+            index
+                .row(a, resource, permission)
+                .map(|row| (a, row))
+                .map_err(|e| e.to_string())
+        });
+    let (account, row) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let conditional: Vec<&atlassian_core::Grant> = index
+        .conditional(Some(resource))
+        .filter(|g| g.permission == permission)
+        .collect();
+    let held = row.is_some();
+    if json {
+        let row = row.unwrap_or_else(|| AccessRow {
+            principal: Principal::Account(account),
+            resource,
+            permission,
+            paths: Vec::new(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&row).expect("a row serialises")
+        );
+    } else {
+        let lines = match &row {
+            Some(row) => connector::access::explain_lines(account, row),
+            None => connector::access::not_held_lines(account, resource, permission, &conditional),
+        };
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    for gap in index.incomplete() {
+        say!(
+            "note: {} is incomplete, so this answer may be too: {}",
+            gap.collection,
+            gap.detail.as_deref().unwrap_or("see the inventory")
+        );
+    }
+    if held {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}

@@ -1,0 +1,307 @@
+//! `atlassian-dc`: test a connection to, scan, or compare inventories of a Jira or Confluence
+//! Data Center. See the command-line contract in the project's docs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use atlassian_core::{Target, Token};
+use clap::{Parser, Subcommand, ValueEnum};
+use connector::{ConnectionSettings, Product};
+
+#[derive(Parser)]
+#[command(
+    name = "atlassian-dc",
+    version,
+    about = "Who can get into a Jira or Confluence Data Center, and with what rights"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Skip or force the probe.
+    #[arg(long, global = true, value_enum, default_value_t = ProductArg::Auto)]
+    product: ProductArg,
+    /// Trust this CA bundle (PEM) in addition to the system roots.
+    #[arg(long, global = true, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// Accept any certificate (prints a warning on every run).
+    #[arg(long, global = true)]
+    insecure: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+    /// Requests in flight at most (lowered automatically while the server answers 429).
+    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
+    concurrency: usize,
+    /// Read the Personal Access Token from this file instead of ATLASSIAN_PAT.
+    #[arg(long, global = true, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// More logging on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Less output on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProductArg {
+    Auto,
+    Jira,
+    Confluence,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Json,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum AccessFormatArg {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Test Connection: can a scan run, and if not, why and what to do.
+    Test {
+        /// Host, host:port or base URL (https://host/jira).
+        target: String,
+        /// One JSON object instead of the human report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Discover everything and write one inventory.
+    Scan {
+        /// Host, host:port or base URL (https://host/jira).
+        target: String,
+        /// Write here (through a temporary file, renamed at the end) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Inventory format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// No progress display.
+        #[arg(long)]
+        no_progress: bool,
+        /// Confluence: do not rebuild the members of groups whose names hold `/` from every
+        /// account's groups (one request per account where the server has no
+        /// `group/member?groupName=`); those memberships are reported incomplete.
+        #[arg(long)]
+        no_memberof_rebuild: bool,
+    },
+    /// The connector's registration facts (OS type, protocol, credential mapping, minimum
+    /// permissions, troubleshooting).
+    Describe {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Effective access: who holds which permission on which resource, and through which
+    /// grants (every path).
+    Access {
+        /// A JSON or NDJSON inventory (`-` for standard input).
+        inventory: PathBuf,
+        /// Only this account (key or username; repeat for more).
+        #[arg(long = "account", value_name = "ID")]
+        accounts: Vec<String>,
+        /// Only this resource (`project:ENG`, `space:DOC`, `system`, `application:KEY`; repeat
+        /// for more).
+        #[arg(long = "resource", value_name = "REF")]
+        resources: Vec<String>,
+        /// Only this permission (repeat for more).
+        #[arg(long = "permission", value_name = "P")]
+        permissions: Vec<String>,
+        /// Also the rows of someone not logged in.
+        #[arg(long)]
+        anonymous: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AccessFormatArg::Table)]
+        format: AccessFormatArg,
+        /// Write here (through a temporary file, renamed at the end) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Why an account holds a permission on a resource: every path of grants, one line per
+    /// grant. Exit 0 when it does, 1 when it does not.
+    Explain {
+        /// A JSON or NDJSON inventory (`-` for standard input).
+        inventory: PathBuf,
+        /// Account key or username.
+        account: String,
+        /// Resource reference (`project:ENG`).
+        resource: String,
+        /// Permission (`BROWSE_PROJECTS`, `space:read`, `role:Developers`).
+        permission: String,
+        /// The row object as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two inventories of the same system.
+    Diff {
+        /// The older inventory (JSON or NDJSON).
+        old: PathBuf,
+        /// The newer inventory (JSON or NDJSON).
+        new: PathBuf,
+        /// JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Exit codes of the contract.
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+
+fn init_logging(cli: &Cli) {
+    let default = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(cli.verbose > 1)
+        .init();
+}
+
+/// Prints to stderr (the contract's channel for everything but the result).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!($($arg)*);
+        }
+    }};
+}
+
+mod files;
+mod scan;
+
+fn settings(cli: &Cli, target: &str) -> Result<ConnectionSettings, String> {
+    let target = Target::parse(target).map_err(|e| e.to_string())?;
+    let token = match &cli.token_file {
+        Some(path) => Some(Token::from_file(path).map_err(|e| e.to_string())?),
+        None => Token::from_env().map_err(|e| e.to_string())?,
+    };
+    let mut settings = ConnectionSettings::new(target, token);
+    settings.ca_cert = cli.ca_cert.clone();
+    settings.insecure = cli.insecure;
+    settings.timeout = Duration::from_secs(cli.timeout.max(1));
+    settings.concurrency = cli.concurrency.max(1);
+    settings.product = match cli.product {
+        ProductArg::Auto => None,
+        ProductArg::Jira => Some(Product::Jira),
+        ProductArg::Confluence => Some(Product::Confluence),
+    };
+    // --insecure and plain HTTP are warned about by the client, once per run.
+    Ok(settings)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match &cli.command {
+        Command::Test { target, json } => test(&cli, target, *json).await,
+        Command::Scan {
+            target,
+            out,
+            format,
+            no_progress,
+            no_memberof_rebuild,
+        } => {
+            let skip_rebuild = *no_memberof_rebuild;
+            scan::scan(
+                &cli,
+                target,
+                out.as_deref(),
+                *format,
+                *no_progress,
+                skip_rebuild,
+            )
+            .await
+        }
+        Command::Diff { old, new, json } => files::diff(old, new, *json),
+        Command::Access {
+            inventory,
+            accounts,
+            resources,
+            permissions,
+            anonymous,
+            format,
+            out,
+        } => {
+            let query = connector::access::AccessQuery {
+                accounts: accounts.clone(),
+                resources: resources.clone(),
+                permissions: permissions.clone(),
+                anonymous: *anonymous,
+            };
+            files::access(inventory, &query, *format, out.as_deref())
+        }
+        Command::Explain {
+            inventory,
+            account,
+            resource,
+            permission,
+            json,
+        } => files::explain(inventory, account, resource, permission, *json),
+        Command::Describe { json } => describe(*json),
+    }
+}
+
+#[allow(clippy::print_stdout)]
+async fn test(cli: &Cli, target: &str, json: bool) -> ExitCode {
+    let settings = match settings(cli, target) {
+        Ok(s) => s,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if settings.token.is_none() {
+        say!("error: no credential: set ATLASSIAN_PAT or give --token-file");
+        return ExitCode::from(USAGE);
+    }
+    let report = connector::test_connection(&settings).await;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("the report serialises")
+        );
+    } else {
+        print!("{}", report.to_human());
+    }
+    if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn describe(json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&connector::DESCRIPTOR)
+                .expect("the descriptor serialises")
+        );
+    } else {
+        print!("{}", connector::DESCRIPTOR.to_human());
+    }
+    ExitCode::SUCCESS
+}

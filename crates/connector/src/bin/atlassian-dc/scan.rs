@@ -1,0 +1,206 @@
+//! `atlassian-dc scan`: the progress line, the output (NDJSON as it comes, or JSON at the end)
+//! and the summary on stderr.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use atlassian_core::error_chain;
+use atlassian_core::inventory::{
+    CollectSink, Counts, Inventory, InventoryError, InventorySink, NdjsonSink,
+};
+use connector::Progress;
+
+use super::{Cli, FAILED, Format, USAGE, settings};
+
+/// A progress line on a terminal: phase, counts, requests per second.
+fn progress_bar(
+    enabled: bool,
+) -> (
+    Option<connector::ProgressFn>,
+    Option<indicatif::ProgressBar>,
+) {
+    if !enabled {
+        return (None, None);
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let shown = bar.clone();
+    let sink: connector::ProgressFn = Arc::new(move |event: &Progress| {
+        let counts = match event.total {
+            Some(total) => format!("{}/{}", event.done, total),
+            None => event.done.to_string(),
+        };
+        let elapsed = shown.elapsed().as_secs_f64().max(0.001);
+        let mut message = format!(
+            "{:<20} {counts:<16} {} requests ({:.0}/s)",
+            event.phase,
+            event.stats.requests,
+            event.stats.requests as f64 / elapsed
+        );
+        if event.stats.rate_limited > 0 || !event.stats.rate_limit_wait.is_zero() {
+            message.push_str(&format!(
+                ", rate limited {}× ({:.1?} waiting)",
+                event.stats.rate_limited, event.stats.rate_limit_wait
+            ));
+        }
+        shown.set_message(message);
+    });
+    (Some(sink), Some(bar))
+}
+
+pub(super) async fn scan(
+    cli: &Cli,
+    target: &str,
+    out: Option<&Path>,
+    format: Format,
+    no_progress: bool,
+    no_memberof_rebuild: bool,
+) -> ExitCode {
+    let mut settings = match settings(cli, target) {
+        Ok(s) => s,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    settings.skip_memberof_rebuild = no_memberof_rebuild;
+    if settings.token.is_none() {
+        say!("error: no credential: set ATLASSIAN_PAT or give --token-file");
+        return ExitCode::from(USAGE);
+    }
+    let show_progress = !no_progress && !cli.quiet && std::io::stderr().is_terminal();
+    let (progress, bar) = progress_bar(show_progress);
+    let started = Instant::now();
+    // NDJSON streams memberships while the scan runs; JSON is written once it is done. Either
+    // way the output is only completed (a file renamed into place) after a successful scan.
+    let mut sink = match format {
+        Format::Ndjson => match connector::Output::open(out) {
+            Ok(output) => OutputSink::Ndjson(NdjsonSink::new(output)),
+            Err(e) => {
+                say!("error: {}", error_chain(&e));
+                return ExitCode::from(FAILED);
+            }
+        },
+        Format::Json => OutputSink::Json(CollectSink::new()),
+    };
+    let outcome = tokio::select! {
+        outcome = connector::scan_into(&settings, progress, sink.as_dyn()) => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            if let Some(bar) = &bar { bar.finish_and_clear(); }
+            say!("interrupted: nothing was written");
+            return ExitCode::from(130);
+        }
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            say!("error: scan failed: {}", error_chain(&e));
+            return ExitCode::from(FAILED);
+        }
+    };
+    let written = match sink {
+        OutputSink::Ndjson(sink) => sink
+            .into_finished()
+            .ok_or_else(|| InventoryError::Incomplete("the scan never finished".into()))
+            .and_then(connector::Output::complete)
+            .map(|()| outcome.summary.counts),
+        OutputSink::Json(sink) => sink
+            .into_inventory()
+            .and_then(|inventory| write_json(&inventory, out).map(|()| inventory.counts())),
+    };
+    let counts = match written {
+        Ok(counts) => counts,
+        Err(e) => {
+            say!("error: {}", error_chain(&e));
+            return ExitCode::from(FAILED);
+        }
+    };
+    if !cli.quiet {
+        summarise(&outcome, &counts, started.elapsed(), out);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Where `scan` writes: NDJSON as the records come, or JSON once the inventory is whole.
+#[allow(clippy::large_enum_variant, reason = "one value per run, on the stack")]
+enum OutputSink {
+    Ndjson(NdjsonSink<connector::Output>),
+    Json(CollectSink),
+}
+
+impl OutputSink {
+    fn as_dyn(&mut self) -> &mut dyn InventorySink {
+        match self {
+            Self::Ndjson(sink) => sink,
+            Self::Json(sink) => sink,
+        }
+    }
+}
+
+fn write_json(inventory: &Inventory, out: Option<&Path>) -> Result<(), InventoryError> {
+    let mut output = connector::Output::open(out)?;
+    inventory.write_json(&mut output)?;
+    output.complete()
+}
+
+fn summarise(
+    outcome: &connector::ScanOutcome,
+    counts: &Counts,
+    elapsed: Duration,
+    out: Option<&Path>,
+) {
+    let summary = &outcome.summary;
+    let stats = &outcome.stats;
+    say!(
+        "{} {} at {}: {} accounts, {} groups, {} memberships, {} resources, {} grants",
+        summary.system.product,
+        summary.system.version,
+        summary.system.base_url,
+        counts.accounts,
+        counts.groups,
+        counts.memberships,
+        counts.resources,
+        counts.grants
+    );
+    say!(
+        "{} requests in {:.1?} ({:.0}/s), {} retries, {} rate-limited ({:.1?} waiting)",
+        stats.requests,
+        elapsed,
+        stats.requests as f64 / elapsed.as_secs_f64().max(0.001),
+        stats.retries,
+        stats.rate_limited,
+        stats.rate_limit_wait
+    );
+    for gap in summary.coverage.iter().filter(|c| !c.complete) {
+        say!(
+            "coverage gap: {}: {}",
+            gap.collection,
+            gap.detail.as_deref().unwrap_or("incomplete")
+        );
+    }
+    if !summary.warnings.is_empty() {
+        say!("{} warnings:", summary.warnings.len());
+        for w in summary.warnings.iter().take(10) {
+            say!("  {w}");
+        }
+        if summary.warnings.len() > 10 {
+            say!(
+                "  … and {} more (in the inventory)",
+                summary.warnings.len() - 10
+            );
+        }
+    }
+    if let Some(path) = out {
+        say!("inventory written to {}", path.display());
+    }
+}
