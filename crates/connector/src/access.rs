@@ -163,12 +163,12 @@ pub fn write_access(
 }
 
 /// Where `write_access` sends rows: the table or a machine form.
-enum Sink<'o> {
+enum Sink<'i, 'o> {
     Table(Table<'o>),
-    Machine(AccessWriter<&'o mut dyn Write>),
+    Machine(AccessWriter<'i, &'o mut dyn Write>),
 }
 
-impl Sink<'_> {
+impl Sink<'_, '_> {
     fn row(&mut self, row: &AccessRow<'_>) -> std::io::Result<()> {
         match self {
             Self::Table(table) => table.row(row),

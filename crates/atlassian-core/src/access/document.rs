@@ -86,18 +86,71 @@ struct ConditionalOut<'a> {
     grant: &'a Grant,
 }
 
+/// Each grant of the inventory written once: an export writes the same few thousand grants
+/// millions of times, so each grant's JSON object and its CSV step are kept, by its position
+/// in the inventory's `grants`.
+#[derive(Debug)]
+struct GrantText<'i> {
+    grants: &'i [Grant],
+    json: Vec<Option<Box<[u8]>>>,
+    csv: Vec<Option<Box<str>>>,
+}
+
+impl<'i> GrantText<'i> {
+    fn new(grants: &'i [Grant]) -> Self {
+        Self {
+            grants,
+            json: vec![None; grants.len()],
+            csv: vec![None; grants.len()],
+        }
+    }
+
+    /// The position of `grant` in the inventory's `grants`, when it is one of them.
+    fn position(&self, grant: &Grant) -> Option<usize> {
+        let size = std::mem::size_of::<Grant>();
+        let offset = (grant as *const Grant as usize).checked_sub(self.grants.as_ptr() as usize)?;
+        let at = offset / size;
+        (offset % size == 0 && at < self.grants.len()).then_some(at)
+    }
+
+    fn json(&mut self, grant: &Grant, out: &mut Vec<u8>) -> io::Result<()> {
+        match self.position(grant) {
+            Some(at) => {
+                if self.json[at].is_none() {
+                    self.json[at] = Some(serde_json::to_vec(grant)?.into_boxed_slice());
+                }
+                out.extend_from_slice(self.json[at].as_deref().unwrap_or_default());
+            }
+            None => serde_json::to_writer(&mut *out, grant)?,
+        }
+        Ok(())
+    }
+
+    fn csv(&mut self, grant: &Grant, out: &mut String) {
+        let step = |g: &Grant| format!("{}|{}|{}", g.resource, g.permission, g.subject);
+        match self.position(grant) {
+            Some(at) => out.push_str(self.csv[at].get_or_insert_with(|| step(grant).into())),
+            None => out.push_str(&step(grant)),
+        }
+    }
+}
+
 /// Writes one effective-access document: [`start`](Self::start) (the header), [`row`](Self::row)
 /// for each row in order, [`finish`](Self::finish) (the conditional grants and the end).
 #[derive(Debug)]
-pub struct AccessWriter<W: Write> {
+pub struct AccessWriter<'i, W: Write> {
     out: W,
     format: AccessFormat,
     rows: u64,
+    text: GrantText<'i>,
+    /// One row's bytes, written with one call.
+    buffer: Vec<u8>,
+    chain: String,
 }
 
-impl<W: Write> AccessWriter<W> {
+impl<'i, W: Write> AccessWriter<'i, W> {
     /// Writes the header of `index`'s document.
-    pub fn start(mut out: W, format: AccessFormat, index: &AccessIndex<'_>) -> io::Result<Self> {
+    pub fn start(mut out: W, format: AccessFormat, index: &AccessIndex<'i>) -> io::Result<Self> {
         let inventory = index.inventory();
         let generated_at = jiff::Timestamp::from_second(inventory.generated_at.as_second())
             .unwrap_or(inventory.generated_at)
@@ -134,35 +187,72 @@ impl<W: Write> AccessWriter<W> {
             out,
             format,
             rows: 0,
+            text: GrantText::new(&inventory.grants),
+            buffer: Vec::with_capacity(1024),
+            chain: String::new(),
         })
     }
 
     /// Writes one row.
     pub fn row(&mut self, row: &AccessRow<'_>) -> io::Result<()> {
+        self.buffer.clear();
         match self.format {
-            AccessFormat::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut self.out, &RowOut::new(row, None))?;
-            }
-            AccessFormat::Ndjson => {
-                serde_json::to_writer(&mut self.out, &RowOut::new(row, Some("row")))?;
-                self.out.write_all(b"\n")?;
+            AccessFormat::Json | AccessFormat::Ndjson => {
+                let json = self.format == AccessFormat::Json;
+                if json {
+                    self.buffer
+                        .extend_from_slice(if self.rows == 0 { b"\n" } else { b",\n" });
+                }
+                let account = row.principal.account();
+                let buffer = &mut self.buffer;
+                buffer.extend_from_slice(if json {
+                    b"{\"account\":"
+                } else {
+                    b"{\"kind\":\"row\",\"account\":"
+                });
+                serde_json::to_writer(&mut *buffer, &account.map(|a| &a.key))?;
+                buffer.extend_from_slice(b",\"username\":");
+                serde_json::to_writer(&mut *buffer, &account.and_then(|a| a.username.as_ref()))?;
+                buffer.extend_from_slice(b",\"active\":");
+                serde_json::to_writer(&mut *buffer, &account.and_then(|a| a.active))?;
+                buffer.extend_from_slice(b",\"resource\":");
+                serde_json::to_writer(&mut *buffer, row.resource)?;
+                buffer.extend_from_slice(b",\"permission\":");
+                serde_json::to_writer(&mut *buffer, row.permission)?;
+                buffer.extend_from_slice(b",\"paths\":[");
+                for (p, path) in row.paths.iter().enumerate() {
+                    buffer.extend_from_slice(if p == 0 {
+                        b"{\"group\":"
+                    } else {
+                        b",{\"group\":"
+                    });
+                    serde_json::to_writer(&mut *buffer, &path.group)?;
+                    buffer.extend_from_slice(b",\"grants\":[");
+                    for (i, grant) in path.grants.iter().enumerate() {
+                        if i > 0 {
+                            buffer.push(b',');
+                        }
+                        self.text.json(grant, buffer)?;
+                    }
+                    buffer.extend_from_slice(b"]}");
+                }
+                buffer.extend_from_slice(if json { b"]}" } else { b"]}\n" });
             }
             AccessFormat::Csv => {
                 let account = row.principal.account();
+                let active = match account.and_then(|a| a.active) {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "",
+                };
                 for path in &row.paths {
-                    let chain = path
-                        .grants
-                        .iter()
-                        .map(|g| format!("{}|{}|{}", g.resource, g.permission, g.subject))
-                        .collect::<Vec<_>>()
-                        .join(" > ");
-                    let active = match account.and_then(|a| a.active) {
-                        Some(true) => "true",
-                        Some(false) => "false",
-                        None => "",
-                    };
+                    self.chain.clear();
+                    for (i, grant) in path.grants.iter().enumerate() {
+                        if i > 0 {
+                            self.chain.push_str(" > ");
+                        }
+                        self.text.csv(grant, &mut self.chain);
+                    }
                     let fields = [
                         account.map_or("", |a| a.key.as_str()),
                         account.and_then(|a| a.username.as_deref()).unwrap_or(""),
@@ -170,18 +260,19 @@ impl<W: Write> AccessWriter<W> {
                         row.resource,
                         row.permission,
                         path.group.unwrap_or(""),
-                        &chain,
+                        &self.chain,
                     ];
                     for (i, field) in fields.iter().enumerate() {
                         if i > 0 {
-                            self.out.write_all(b",")?;
+                            self.buffer.push(b',');
                         }
-                        write_csv_field(&mut self.out, field)?;
+                        write_csv_field(&mut self.buffer, field)?;
                     }
-                    self.out.write_all(b"\r\n")?;
+                    self.buffer.extend_from_slice(b"\r\n");
                 }
             }
         }
+        self.out.write_all(&self.buffer)?;
         self.rows += 1;
         Ok(())
     }

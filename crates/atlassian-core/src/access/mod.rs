@@ -125,6 +125,15 @@ enum Entry {
     Nothing,
 }
 
+/// What may follow a grant in a path: one of `follower_lists` (0 is empty) — the grants to
+/// the role it confers on its resource, or to the application it is the use of — and, for an
+/// application's use, every grant to `authenticated`.
+#[derive(Clone, Copy, Debug)]
+struct Follow {
+    list: u32,
+    authenticated: bool,
+}
+
 /// The effective-access index of one inventory. See the [module](self) documentation.
 #[derive(Debug)]
 pub struct AccessIndex<'i> {
@@ -147,11 +156,15 @@ pub struct AccessIndex<'i> {
     by_account: HashMap<AccountId, Vec<GrantId>>,
     by_group: Vec<Vec<GrantId>>,
     anonymous: Vec<GrantId>,
-    /// Forward: (resource, role) → grants on it to `role:R`; application → grants to it;
-    /// every grant to `authenticated`.
+    /// Forward, while building: (resource, role) → grants on it to `role:R`; application →
+    /// grants to it (both then moved into `follower_lists`); every grant to `authenticated`.
     to_role: HashMap<(&'i str, &'i str), Vec<GrantId>>,
     to_application: HashMap<&'i str, Vec<GrantId>>,
     to_authenticated: Vec<GrantId>,
+    /// Each grant's followers resolved once (no hashing while walking): the role's grants, or
+    /// the application's grants and then every grant to `authenticated`.
+    follow: Vec<Follow>,
+    follower_lists: Vec<Vec<GrantId>>,
     /// Backward: (resource, role) → grants of `role:R` on it; application → its `use` grants.
     role_holders: HashMap<(&'i str, &'i str), Vec<GrantId>>,
     application_users: HashMap<&'i str, Vec<GrantId>>,
@@ -227,13 +240,54 @@ impl<'i> AccessIndex<'i> {
             to_role: HashMap::new(),
             to_application: HashMap::new(),
             to_authenticated: Vec::new(),
+            follow: Vec::new(),
+            follower_lists: Vec::new(),
             role_holders: HashMap::new(),
             application_users: HashMap::new(),
             all_application_users: Vec::new(),
             on_resource: HashMap::new(),
         };
         index.link_grants();
+        index.resolve_followers();
         index
+    }
+
+    /// Moves the forward maps into `follower_lists` and gives each grant its lists' numbers.
+    fn resolve_followers(&mut self) {
+        let mut roles: HashMap<(&str, &str), u32> = HashMap::new();
+        let mut applications: HashMap<&str, u32> = HashMap::new();
+        self.follower_lists = vec![Vec::new()];
+        for (key, list) in std::mem::take(&mut self.to_role) {
+            roles.insert(key, self.follower_lists.len() as u32);
+            self.follower_lists.push(list);
+        }
+        for (key, list) in std::mem::take(&mut self.to_application) {
+            applications.insert(key, self.follower_lists.len() as u32);
+            self.follower_lists.push(list);
+        }
+        self.follow = self
+            .grants
+            .iter()
+            .map(|grant| {
+                if let Some(role) = grant.permission.strip_prefix("role:") {
+                    let list = roles.get(&(grant.resource.as_str(), role));
+                    return Follow {
+                        list: list.copied().unwrap_or(0),
+                        authenticated: false,
+                    };
+                }
+                match application_use(grant) {
+                    Some(key) => Follow {
+                        list: applications.get(key).copied().unwrap_or(0),
+                        authenticated: true,
+                    },
+                    None => Follow {
+                        list: 0,
+                        authenticated: false,
+                    },
+                }
+            })
+            .collect();
     }
 
     fn link_grants(&mut self) {

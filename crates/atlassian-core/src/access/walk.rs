@@ -9,11 +9,26 @@ use super::{
 };
 use crate::inventory::Account;
 
-/// A path as ids: the entry group and the grants, first to last.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// The paths a forward walk found, their grants end to end in one buffer (an export finds
+/// millions: one allocation each would be most of its time).
+#[derive(Debug, Default)]
 struct Found {
     grants: Vec<GrantId>,
+    paths: Vec<Span>,
+}
+
+/// One path of [`Found`]: `grants[start..start + len]`, entered through `group`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    len: u32,
     group: Option<GroupId>,
+}
+
+impl Found {
+    fn grants(&self, span: Span) -> &[GrantId] {
+        &self.grants[span.start as usize..(span.start + span.len) as usize]
+    }
 }
 
 /// Who a walk is for: `None` is the anonymous principal.
@@ -128,10 +143,7 @@ impl<'i> AccessIndex<'i> {
         let mut current: Option<(u32, u32)> = None;
         for (who, c, group) in held {
             let key = (who, last_pair(c));
-            let path = self.path(&Found {
-                grants: chains[c].clone(),
-                group,
-            });
+            let path = self.path(&chains[c], group);
             if current == Some(key)
                 && let Some(row) = rows.last_mut()
             {
@@ -179,19 +191,13 @@ impl<'i> AccessIndex<'i> {
 
     /// The grants that may follow `g` in a path.
     fn followers(&self, g: GrantId) -> [&[GrantId]; 2] {
-        let grant = self.grants[g as usize];
-        if let Some(role) = grant.permission.strip_prefix("role:") {
-            let next = self.to_role.get(&(grant.resource.as_str(), role));
-            return [next.map_or(&[][..], Vec::as_slice), &[]];
-        }
-        if let Some(key) = super::application_use(grant) {
-            let next = self.to_application.get(key);
-            return [
-                next.map_or(&[][..], Vec::as_slice),
-                &self.to_authenticated[..],
-            ];
-        }
-        [&[], &[]]
+        let follow = self.follow[g as usize];
+        let authenticated: &[GrantId] = if follow.authenticated {
+            &self.to_authenticated
+        } else {
+            &[]
+        };
+        [&self.follower_lists[follow.list as usize], authenticated]
     }
 
     /// The grants that may come just before `g` in a path (`g`'s subject follows them).
@@ -211,7 +217,7 @@ impl<'i> AccessIndex<'i> {
     }
 
     /// Every path from `who`'s entry grants whose last grant `keep` accepts.
-    fn forward(&self, who: Who, keep: &dyn Fn(GrantId) -> bool) -> Result<Vec<Found>, AccessError> {
+    fn forward(&self, who: Who, keep: &dyn Fn(GrantId) -> bool) -> Result<Found, AccessError> {
         let what = || match who {
             Some(a) => format!("account {}", self.accounts[a as usize].key),
             None => "anonymous".to_owned(),
@@ -234,7 +240,7 @@ impl<'i> AccessIndex<'i> {
             }
         }
         entries.extend(self.anonymous.iter().map(|&g| (g, None)));
-        let mut out = Vec::new();
+        let mut out = Found::default();
         let mut path = Vec::with_capacity(4);
         for (g, group) in entries {
             path.push(g);
@@ -249,16 +255,18 @@ impl<'i> AccessIndex<'i> {
         path: &mut Vec<GrantId>,
         group: Option<GroupId>,
         keep: &dyn Fn(GrantId) -> bool,
-        out: &mut Vec<Found>,
+        out: &mut Found,
         budget: &mut Budget<'_>,
     ) -> Result<(), AccessError> {
         budget.spend()?;
         let last = path[path.len() - 1];
         if keep(last) {
-            out.push(Found {
-                grants: path.clone(),
+            out.paths.push(Span {
+                start: out.grants.len() as u32,
+                len: path.len() as u32,
                 group,
             });
+            out.grants.extend_from_slice(path);
         }
         for list in self.followers(last) {
             for &next in list {
@@ -309,19 +317,35 @@ impl<'i> AccessIndex<'i> {
     }
 
     /// Sorts one principal's paths into rows.
-    fn assemble(&self, who: Who, mut found: Vec<Found>) -> Vec<AccessRow<'i>> {
-        let last_pair = |f: &Found| self.pair[f.grants[f.grants.len() - 1] as usize];
-        found.sort_unstable_by(|x, y| (last_pair(x), x).cmp(&(last_pair(y), y)));
-        found.dedup();
+    fn assemble(&self, who: Who, mut found: Found) -> Vec<AccessRow<'i>> {
+        let spans = std::mem::take(&mut found.paths);
+        let last_pair = |span: Span| self.pair[found.grants(span)[span.len as usize - 1] as usize];
+        // The order (last grant's pair, grants, group), its first four numbers packed into one
+        // key: an export sorts millions of paths, most of three grants or fewer.
+        let key = |span: Span| {
+            let grants = found.grants(span);
+            let id = |i: usize| grants.get(i).map_or(0, |&g| u128::from(g) + 1);
+            u128::from(last_pair(span)) << 96 | id(0) << 64 | id(1) << 32 | id(2)
+        };
+        let mut keyed: Vec<(u128, Span)> = spans.into_iter().map(|s| (key(s), s)).collect();
+        let order = |x: &(u128, Span), y: &(u128, Span)| {
+            x.0.cmp(&y.0)
+                .then_with(|| found.grants(x.1).cmp(found.grants(y.1)))
+                .then_with(|| x.1.group.cmp(&y.1.group))
+        };
+        keyed.sort_unstable_by(order);
+        keyed.dedup_by(|x, y| order(x, y).is_eq());
+        let spans = keyed.into_iter().map(|(_, span)| span);
         let principal = match who {
             Some(a) => Principal::Account(self.accounts[a as usize]),
             None => Principal::Anonymous,
         };
         let mut rows: Vec<AccessRow<'i>> = Vec::new();
         let mut current = None;
-        for f in &found {
-            let pair = last_pair(f);
-            let path = self.path(f);
+        for span in spans {
+            let pair = last_pair(span);
+            let grants = found.grants(span);
+            let path = self.path(grants, span.group);
             if current == Some(pair)
                 && let Some(row) = rows.last_mut()
             {
@@ -329,19 +353,15 @@ impl<'i> AccessIndex<'i> {
                 continue;
             }
             current = Some(pair);
-            rows.push(self.row_of(principal, &f.grants, path));
+            rows.push(self.row_of(principal, grants, path));
         }
         rows
     }
 
-    fn path(&self, found: &Found) -> AccessPath<'i> {
+    fn path(&self, grants: &[GrantId], group: Option<GroupId>) -> AccessPath<'i> {
         AccessPath {
-            group: found.group.map(|g| self.group_names[g as usize]),
-            grants: found
-                .grants
-                .iter()
-                .map(|&g| self.grants[g as usize])
-                .collect(),
+            group: group.map(|g| self.group_names[g as usize]),
+            grants: grants.iter().map(|&g| self.grants[g as usize]).collect(),
         }
     }
 
