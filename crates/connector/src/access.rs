@@ -354,7 +354,12 @@ pub fn explain_lines(account: &Account, row: &AccessRow<'_>) -> Vec<String> {
                 Some(("account", _)) => who.clone(),
                 _ => subject_phrase(&grant.subject),
             };
-            let mut text = format!("{holder} holds {}", holding_phrase(grant));
+            let verb = if grant.subject.starts_with("application:") {
+                "hold"
+            } else {
+                "holds"
+            };
+            let mut text = format!("{holder} {verb} {}", holding_phrase(grant));
             if i == 0 && grant.subject == "anonymous" {
                 text.push_str(&format!(", so {who} does"));
             }
