@@ -10,17 +10,9 @@ use super::{AccessFormatArg, FAILED, USAGE};
 
 #[allow(clippy::print_stdout)]
 pub(super) fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
-    let read = |path: &Path| -> Result<Inventory, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Inventory::read_auto(&bytes).map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))
-    };
-    let (old, new) = match (read(old), read(new)) {
+    let (old, new) = match (load(old), load(new)) {
         (Ok(o), Ok(n)) => (o, n),
-        (Err(e), _) | (_, Err(e)) => {
-            say!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+        (Err(code), _) | (_, Err(code)) => return code,
     };
     let diff = match connector::diff(&old, &new) {
         Ok(d) => d,
@@ -44,6 +36,25 @@ pub(super) fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
     }
 }
 
+/// Reads an inventory file; a bad one is reported (naming the file) and exits 2.
+fn load(path: &Path) -> Result<Inventory, ExitCode> {
+    connector::access::read_inventory(path).map_err(|e| {
+        say!("error: {e}");
+        ExitCode::from(USAGE)
+    })
+}
+
+/// Repeats every incomplete coverage entry: the answer is no more complete than the scan.
+fn note_incomplete(index: &atlassian_core::access::AccessIndex<'_>, answer: &str) {
+    for gap in index.incomplete() {
+        say!(
+            "note: {} is incomplete, so {answer} may be too: {}",
+            gap.collection,
+            gap.detail.as_deref().unwrap_or("see the inventory")
+        );
+    }
+}
+
 pub(super) fn access(
     inventory: &Path,
     query: &connector::access::AccessQuery,
@@ -52,12 +63,9 @@ pub(super) fn access(
 ) -> ExitCode {
     use atlassian_core::access::{AccessFormat, AccessIndex};
     use connector::access::AccessOutput;
-    let inventory = match connector::access::read_inventory(inventory) {
+    let inventory = match load(inventory) {
         Ok(inventory) => inventory,
-        Err(e) => {
-            say!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+        Err(code) => return code,
     };
     let index = AccessIndex::new(&inventory);
     let output = match format {
@@ -85,13 +93,7 @@ pub(super) fn access(
         say!("error: {}", error_chain(&e));
         return ExitCode::from(FAILED);
     }
-    for gap in index.incomplete() {
-        say!(
-            "note: {} is incomplete, so these rows may be too: {}",
-            gap.collection,
-            gap.detail.as_deref().unwrap_or("see the inventory")
-        );
-    }
+    note_incomplete(&index, "these rows");
     ExitCode::SUCCESS
 }
 
@@ -104,12 +106,9 @@ pub(super) fn explain(
     json: bool,
 ) -> ExitCode {
     use atlassian_core::access::{AccessIndex, AccessRow, Principal};
-    let inventory = match connector::access::read_inventory(inventory) {
+    let inventory = match load(inventory) {
         Ok(inventory) => inventory,
-        Err(e) => {
-            say!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+        Err(code) => return code,
     };
     let index = AccessIndex::new(&inventory);
     let found = index
@@ -159,13 +158,7 @@ pub(super) fn explain(
             println!("{line}");
         }
     }
-    for gap in index.incomplete() {
-        say!(
-            "note: {} is incomplete, so this answer may be too: {}",
-            gap.collection,
-            gap.detail.as_deref().unwrap_or("see the inventory")
-        );
-    }
+    note_incomplete(&index, "this answer");
     if held {
         ExitCode::SUCCESS
     } else {
