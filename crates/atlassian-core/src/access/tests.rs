@@ -329,3 +329,23 @@ fn the_three_forms_hold_the_same_rows() {
         "K1,alice,true,project:ENG,BROWSE_PROJECTS,eng-backend,project:ENG|role:Developers|group:eng-backend > project:ENG|BROWSE_PROJECTS|role:Developers\r\n"
     ));
 }
+
+#[test]
+fn a_member_of_a_nested_group_holds_what_the_outer_group_holds() {
+    // Jira reports nested-group members transitively: carol is in eng-frontend-contractors,
+    // which is inside eng-frontend, so the inventory lists her in both.
+    let mut inv = inventory();
+    inv.accounts.push(account("K3", "carol", true));
+    inv.groups.push(Group::new("eng-frontend-contractors"));
+    inv.memberships
+        .push(Membership::new("eng-frontend-contractors", "K3"));
+    inv.memberships.push(Membership::new("eng-frontend", "K3"));
+    let index = AccessIndex::new(&inv);
+    let carol = index.find_account("carol").unwrap();
+    let row = index
+        .row(carol, "project:ENG", "BROWSE_PROJECTS")
+        .unwrap()
+        .expect("through the outer group");
+    assert_eq!(row.paths.len(), 1);
+    assert_eq!(row.paths[0].group, Some("eng-frontend"));
+}
