@@ -160,6 +160,133 @@ impl<'i> AccessIndex<'i> {
         Ok(rows)
     }
 
+    /// Every chain of grants ending on `resource` (with `permission` when given), whoever it
+    /// takes in: the paths of [`rows_of_resource`](Self::rows_of_resource) before they are
+    /// expanded to accounts, each with its entry group. Sorted by grants.
+    pub fn paths_to(
+        &self,
+        resource: &str,
+        permission: Option<&str>,
+    ) -> Result<Vec<AccessPath<'i>>, AccessError> {
+        let Some(range) = self.on_resource.get(resource).cloned() else {
+            return Ok(Vec::new());
+        };
+        let what = || format!("resource {resource}");
+        let mut budget = Budget {
+            left: MAX_PATHS,
+            what: &what,
+        };
+        let mut chains: Vec<Vec<GrantId>> = Vec::new();
+        for t in range {
+            if permission.is_none_or(|p| self.grants[t].permission == p) {
+                self.backward(&mut vec![t as GrantId], &mut chains, &mut budget)?;
+            }
+        }
+        chains.sort_unstable();
+        Ok(chains
+            .iter()
+            .map(|chain| {
+                let group = match self.entry[chain[0] as usize] {
+                    Entry::Group(g) => Some(g),
+                    _ => None,
+                };
+                self.path(chain, group)
+            })
+            .collect())
+    }
+
+    /// The grants that take `account` in by name — to it, or to one of its groups, with the
+    /// group — not counting grants to `anonymous`: what it holds in its own right.
+    pub fn entry_grants(&self, account: &Account) -> Vec<(Option<&'i str>, &'i Grant)> {
+        let Ok(a) = self.account_id(account) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Option<&'i str>, &'i Grant)> = self
+            .by_account
+            .get(&a)
+            .into_iter()
+            .flatten()
+            .map(|&g| (None, self.grants[g as usize]))
+            .collect();
+        for &group in &self.groups_of[a as usize] {
+            let name = self.group_names[group as usize];
+            out.extend(
+                self.by_group[group as usize]
+                    .iter()
+                    .map(|&g| (Some(name), self.grants[g as usize])),
+            );
+        }
+        out
+    }
+
+    /// How many accounts a path's first grant takes in (every account for `anonymous`).
+    pub fn reach(&self, path: &AccessPath<'_>) -> usize {
+        let Some(first) = path.grants.first() else {
+            return 0;
+        };
+        match first.subject.split_once(':') {
+            Some(("account", key)) => usize::from(self.account_by_key.contains_key(key)),
+            Some(("group", name)) => self
+                .group_by_name
+                .get(&name.to_lowercase())
+                .map_or(0, |&g| self.members[g as usize].len()),
+            None if first.subject == "anonymous" => self.accounts.len(),
+            _ => 0,
+        }
+    }
+
+    /// The accounts a path's first grant takes in, by id order.
+    fn entry_accounts(&self, first: GrantId) -> Box<dyn Iterator<Item = AccountId> + '_> {
+        match self.entry[first as usize] {
+            Entry::Account(a) => Box::new(std::iter::once(a)),
+            Entry::Group(g) => Box::new(self.members[g as usize].iter().copied()),
+            Entry::Anonymous => Box::new(0..self.accounts.len() as AccountId),
+            Entry::Follows | Entry::Nothing => Box::new(std::iter::empty()),
+        }
+    }
+
+    /// How many distinct accounts hold any permission on `resource` (of `permissions`, when
+    /// not empty): a union of the entry grants' accounts, never expanded into rows.
+    pub fn reach_of_resource(
+        &self,
+        resource: &str,
+        permissions: &[&str],
+    ) -> Result<usize, AccessError> {
+        let Some(range) = self.on_resource.get(resource).cloned() else {
+            return Ok(0);
+        };
+        let what = || format!("resource {resource}");
+        let mut budget = Budget {
+            left: MAX_PATHS,
+            what: &what,
+        };
+        let mut chains: Vec<Vec<GrantId>> = Vec::new();
+        for t in range {
+            if permissions.is_empty() || permissions.contains(&self.grants[t].permission.as_str()) {
+                self.backward(&mut vec![t as GrantId], &mut chains, &mut budget)?;
+            }
+        }
+        let mut entries: Vec<GrantId> = chains.iter().map(|c| c[0]).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        if entries
+            .iter()
+            .any(|&e| matches!(self.entry[e as usize], Entry::Anonymous))
+        {
+            return Ok(self.accounts.len());
+        }
+        let mut seen = vec![false; self.accounts.len()];
+        let mut count = 0;
+        for e in entries {
+            for a in self.entry_accounts(e) {
+                if !std::mem::replace(&mut seen[a as usize], true) {
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+
     /// Every row of every account in key order (and first of `anonymous` when asked), one
     /// account at a time: memory is bounded by one account's rows, not by the output.
     pub fn rows(&self, anonymous: bool) -> Rows<'_, 'i> {
