@@ -7,7 +7,7 @@ use super::{
     AccessError, AccessIndex, AccessPath, AccessRow, AccountId, Entry, GrantId, GroupId,
     MAX_PATH_GRANTS, MAX_PATHS, Principal,
 };
-use crate::inventory::Account;
+use crate::inventory::{Account, Grant};
 
 /// The paths a forward walk found, their grants end to end in one buffer (an export finds
 /// millions: one allocation each would be most of its time).
