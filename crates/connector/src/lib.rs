@@ -24,6 +24,7 @@ pub mod diff;
 pub mod output;
 pub mod platform;
 pub mod probe;
+pub mod review;
 pub mod run;
 pub mod settings;
 

@@ -165,3 +165,51 @@ pub(super) fn explain(
         ExitCode::from(FAILED)
     }
 }
+
+pub(super) fn report(
+    inventory: &Path,
+    out: Option<&Path>,
+    json: bool,
+    dormant_days: u32,
+) -> ExitCode {
+    use atlassian_core::access::AccessIndex;
+    use connector::review::{ReviewOptions, html, review};
+    use std::io::Write;
+    let inventory = match load(inventory) {
+        Ok(inventory) => inventory,
+        Err(code) => return code,
+    };
+    let index = AccessIndex::new(&inventory);
+    let options = ReviewOptions {
+        dormant_days,
+        ..ReviewOptions::default()
+    };
+    let text = review(&inventory, &index, &options).and_then(|findings| {
+        if json {
+            Ok(serde_json::to_string_pretty(&findings).expect("findings serialise") + "\n")
+        } else {
+            html::render(&inventory, &index, &findings)
+        }
+    });
+    let text = match text {
+        Ok(text) => text,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let written = connector::Output::open(out).and_then(|mut output| {
+        output
+            .write_all(text.as_bytes())
+            .map_err(InventoryError::Write)?;
+        output.complete()
+    });
+    if let Err(e) = written {
+        say!("error: {}", error_chain(&e));
+        return ExitCode::from(FAILED);
+    }
+    if let Some(path) = out {
+        say!("report written to {}", path.display());
+    }
+    ExitCode::SUCCESS
+}

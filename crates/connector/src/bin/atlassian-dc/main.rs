@@ -65,6 +65,12 @@ enum AccessFormatArg {
     Csv,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Html,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Test Connection: can a scan run, and if not, why and what to do.
@@ -140,6 +146,21 @@ enum Command {
         /// The row object as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// The access review: findings (coverage first, then by severity) as a self-contained HTML
+    /// page a reviewer opens offline, or as JSON.
+    Report {
+        /// A JSON or NDJSON inventory (`-` for standard input).
+        inventory: PathBuf,
+        /// Write here (through a temporary file, renamed at the end) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// An account is dormant after this many days without a login.
+        #[arg(long, default_value_t = 90, value_name = "DAYS")]
+        dormant_days: u32,
     },
     /// Compare two inventories of the same system.
     Diff {
@@ -235,6 +256,17 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Diff { old, new, json } => files::diff(old, new, *json),
+        Command::Report {
+            inventory,
+            out,
+            format,
+            dormant_days,
+        } => files::report(
+            inventory,
+            out.as_deref(),
+            *format == ReportFormat::Json,
+            *dormant_days,
+        ),
         Command::Access {
             inventory,
             accounts,
