@@ -16,6 +16,9 @@ pub mod html;
 /// The `schema` of the findings document.
 pub const FINDINGS_SCHEMA_ID: &str = "atlassian-dc-findings/v1";
 
+/// The JSON Schema (draft 2020-12) of the findings document, with each finding documented.
+pub const FINDINGS_SCHEMA: &str = include_str!("../../schema/findings-v1.schema.json");
+
 /// Permissions that administer what they are granted on.
 pub fn is_administrative(permission: &str) -> bool {
     permission == "ADMINISTER_PROJECTS"

@@ -270,3 +270,25 @@ fn the_report_escapes_hostile_names_and_makes_no_request() {
         assert_eq!(hits.len(), allowed, "{outside}");
     }
 }
+
+#[test]
+fn the_findings_document_follows_its_schema() {
+    let schema: serde_json::Value = serde_json::from_str(FINDINGS_SCHEMA).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    for product in [Product::Jira, Product::Confluence] {
+        let mut inv = truth(product);
+        inv.coverage[0] = Coverage::incomplete(inv.coverage[0].collection.clone(), None, "cut");
+        let index = AccessIndex::new(&inv);
+        let findings = review(&inv, &index, &ReviewOptions::default()).unwrap();
+        let value = serde_json::to_value(&findings).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{product}: {errors:?}");
+        assert_eq!(findings.findings.len(), 12);
+    }
+}
