@@ -47,7 +47,7 @@ details{border:1px solid #d8dbe0;border-radius:6px;margin:.5em 0;padding:.3em .8
 summary{cursor:pointer;font-weight:600}.sev{display:inline-block;min-width:5.5em;text-transform:uppercase;font-size:.8em;border-radius:4px;padding:.05em .4em;margin-right:.6em;color:#fff;text-align:center}
 .critical{background:#a40e26}.high{background:#d4510b}.medium{background:#b58a00}.low{background:#4a6fa5}.info{background:#6b7280}
 .count{float:right;color:#333}.path{font-family:ui-monospace,monospace;font-size:.85em;color:#333}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20em,1fr));gap:1em}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(28em,1fr));gap:1em}
 svg text{font:11px system-ui,sans-serif}
 @media print{details{break-inside:avoid}summary{list-style:none}}
 ";

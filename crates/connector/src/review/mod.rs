@@ -367,15 +367,17 @@ fn administrators(inventory: &Inventory, index: &AccessIndex<'_>) -> Result<Find
     }
     items.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
     let items: Vec<Item> = items.into_iter().map(|(_, i)| i).collect();
-    Ok(Finding::new(
-        "administrators",
-        Severity::Info,
-        format!(
-            "Administrators: {instance} instance-wide; {} projects or spaces have administrators",
-            items.len()
-        ),
-        items,
-    ))
+    let has_system = inventory.resources.iter().any(|r| r.reference == "system");
+    let instance = if has_system {
+        format!("{instance} instance-wide")
+    } else {
+        "instance-wide ones are not in this inventory".to_owned()
+    };
+    let title = format!(
+        "Administrators: {instance}; {} projects or spaces have administrators",
+        items.len()
+    );
+    Ok(Finding::new("administrators", Severity::Info, title, items))
 }
 
 fn inactive_with_access(inventory: &Inventory, index: &AccessIndex<'_>) -> Finding {
