@@ -18,6 +18,7 @@
 //! ```
 
 pub mod access;
+pub mod changes;
 pub mod check;
 pub mod descriptor;
 pub mod diff;

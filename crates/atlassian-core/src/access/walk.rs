@@ -219,6 +219,23 @@ impl<'i> AccessIndex<'i> {
         out
     }
 
+    /// The accounts a path's first grant takes in (every account for `anonymous`).
+    pub fn accounts_of(&self, path: &AccessPath<'_>) -> Box<dyn Iterator<Item = &'i Account> + '_> {
+        let Some(first) = path.grants.first() else {
+            return Box::new(std::iter::empty());
+        };
+        let ids: Box<dyn Iterator<Item = AccountId> + '_> = match first.subject.split_once(':') {
+            Some(("account", key)) => Box::new(self.account_by_key.get(key).copied().into_iter()),
+            Some(("group", name)) => match self.group_by_name.get(&name.to_lowercase()) {
+                Some(&g) => Box::new(self.members[g as usize].iter().copied()),
+                None => Box::new(std::iter::empty()),
+            },
+            None if first.subject == "anonymous" => Box::new(0..self.accounts.len() as AccountId),
+            _ => Box::new(std::iter::empty()),
+        };
+        Box::new(ids.map(|a| self.accounts[a as usize]))
+    }
+
     /// How many accounts a path's first grant takes in (every account for `anonymous`).
     pub fn reach(&self, path: &AccessPath<'_>) -> usize {
         let Some(first) = path.grants.first() else {

@@ -9,7 +9,7 @@ use atlassian_core::inventory::{Inventory, InventoryError};
 use super::{AccessFormatArg, FAILED, USAGE};
 
 #[allow(clippy::print_stdout)]
-pub(super) fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
+pub(super) fn diff(old: &Path, new: &Path, json: bool, explain: bool) -> ExitCode {
     let (old, new) = match (load(old), load(new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(code), _) | (_, Err(code)) => return code,
@@ -21,7 +21,23 @@ pub(super) fn diff(old: &Path, new: &Path, json: bool) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    if json {
+    if explain {
+        let explained = match connector::changes::explain_changes(&old, &new) {
+            Ok(explained) => explained,
+            Err(e) => {
+                say!("error: {e}");
+                return ExitCode::from(USAGE);
+            }
+        };
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&explained).expect("the changes serialise")
+            );
+        } else {
+            print!("{}", connector::changes::to_human(&explained));
+        }
+    } else if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&diff).expect("the diff serialises")

@@ -171,6 +171,10 @@ enum Command {
         /// JSON instead of the table.
         #[arg(long)]
         json: bool,
+        /// The access rows gained and lost, each attributed to the record changes that caused
+        /// it, largest and most privileged first.
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -255,7 +259,12 @@ async fn main() -> ExitCode {
             )
             .await
         }
-        Command::Diff { old, new, json } => files::diff(old, new, *json),
+        Command::Diff {
+            old,
+            new,
+            json,
+            explain,
+        } => files::diff(old, new, *json, *explain),
         Command::Report {
             inventory,
             out,
