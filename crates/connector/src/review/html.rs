@@ -112,6 +112,37 @@ pub fn render(
     charts(&mut out, inventory, index)?;
     out.push_str("</div>");
 
+    if let Some(since) = &findings.since {
+        let c = &since.changes;
+        let _ = write!(
+            out,
+            "<h2>Changes since {}</h2><p>{} access rows gained, {} lost.</p>",
+            escape(&since.generated_at),
+            c.rows_gained,
+            c.rows_lost
+        );
+        if !c.changes.is_empty() {
+            out.push_str("<table><tr><th>effect</th><th>change</th><th>rows</th><th>permissions</th><th>resources</th></tr>");
+            for change in c.changes.iter().take(SHOWN_ITEMS) {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    change.effect,
+                    if change.administrative {
+                        " <strong>admin</strong>"
+                    } else {
+                        ""
+                    },
+                    escape(&change.change),
+                    change.rows,
+                    escape(&short_list(&change.permissions)),
+                    escape(&short_list(&change.resources)),
+                );
+            }
+            out.push_str("</table>");
+        }
+    }
+
     out.push_str("<h2>Findings</h2>");
     for f in &findings.findings {
         let open = if matches!(f.severity, super::Severity::Critical)
@@ -154,6 +185,14 @@ pub fn render(
     }
     out.push_str("</body></html>\n");
     Ok(out)
+}
+
+fn short_list(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(6).map(String::as_str).collect();
+    match items.len().saturating_sub(6) {
+        0 => shown.join(", "),
+        more => format!("{}, … ({more} more)", shown.join(", ")),
+    }
 }
 
 fn evidence(paths: &[Evidence]) -> String {

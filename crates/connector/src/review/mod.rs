@@ -165,6 +165,29 @@ pub struct Findings<'i> {
     pub generated_at: String,
     /// Coverage first, then by severity, then by count.
     pub findings: Vec<Finding>,
+    /// What changed since an earlier inventory of the same system (`report --since`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Since>,
+}
+
+/// The explained changes since an earlier inventory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Since {
+    /// The earlier inventory's `generated_at`.
+    pub generated_at: String,
+    /// The rows gained and lost and the changes that explain them.
+    #[serde(flatten)]
+    pub changes: crate::changes::ExplainedChanges,
+}
+
+impl Since {
+    /// Explains the changes from `old` to `new`.
+    pub fn between(old: &Inventory, new: &Inventory) -> Result<Self, AccessError> {
+        Ok(Self {
+            generated_at: old.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            changes: crate::changes::explain_changes(old, new)?,
+        })
+    }
 }
 
 /// Computes every finding of `inventory`.
@@ -196,6 +219,7 @@ pub fn review<'i>(
             .strftime("%Y-%m-%dT%H:%M:%SZ")
             .to_string(),
         findings,
+        since: None,
     })
 }
 

@@ -282,7 +282,14 @@ fn the_findings_document_follows_its_schema() {
         let mut inv = truth(product);
         inv.coverage[0] = Coverage::incomplete(inv.coverage[0].collection.clone(), None, "cut");
         let index = AccessIndex::new(&inv);
-        let findings = review(&inv, &index, &ReviewOptions::default()).unwrap();
+        let mut findings = review(&inv, &index, &ReviewOptions::default()).unwrap();
+        let mut old = inv.clone();
+        old.grants.pop();
+        old.accounts[0].active = Some(!old.accounts[0].active.unwrap_or(true));
+        findings.since = Some(Since::between(&old, &inv).unwrap());
+        assert!(!findings.since.as_ref().unwrap().changes.changes.is_empty());
+        let page = html::render(&inv, &index, &findings).unwrap();
+        assert!(page.contains("<h2>Changes since"));
         let value = serde_json::to_value(&findings).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&value)

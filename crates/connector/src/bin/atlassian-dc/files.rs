@@ -184,6 +184,7 @@ pub(super) fn explain(
 
 pub(super) fn report(
     inventory: &Path,
+    since: Option<&Path>,
     out: Option<&Path>,
     json: bool,
     dormant_days: u32,
@@ -200,7 +201,20 @@ pub(super) fn report(
         dormant_days,
         ..ReviewOptions::default()
     };
-    let text = review(&inventory, &index, &options).and_then(|findings| {
+    let old = match since.map(load).transpose() {
+        Ok(old) => old,
+        Err(code) => return code,
+    };
+    if let Some(old) = &old
+        && let Err(e) = connector::diff(old, &inventory)
+    {
+        say!("error: --since: {e}");
+        return ExitCode::from(USAGE);
+    }
+    let text = review(&inventory, &index, &options).and_then(|mut findings| {
+        if let Some(old) = &old {
+            findings.since = Some(connector::review::Since::between(old, &inventory)?);
+        }
         if json {
             Ok(serde_json::to_string_pretty(&findings).expect("findings serialise") + "\n")
         } else {

@@ -161,6 +161,9 @@ enum Command {
         /// An account is dormant after this many days without a login.
         #[arg(long, default_value_t = 90, value_name = "DAYS")]
         dormant_days: u32,
+        /// An earlier inventory of the same system: the report explains what changed since.
+        #[arg(long, value_name = "OLD")]
+        since: Option<PathBuf>,
     },
     /// Compare two inventories of the same system.
     Diff {
@@ -270,8 +273,10 @@ async fn main() -> ExitCode {
             out,
             format,
             dormant_days,
+            since,
         } => files::report(
             inventory,
+            since.as_deref(),
             out.as_deref(),
             *format == ReportFormat::Json,
             *dormant_days,
