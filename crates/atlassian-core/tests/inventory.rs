@@ -67,6 +67,7 @@ fn account(
         display_name: display_name.map(str::to_owned),
         email: email.map(str::to_owned),
         active,
+        last_login: None,
     }
 }
 
@@ -1220,4 +1221,28 @@ fn build_into_a_sink_gives_what_build_gives() {
     same(collect.into_inventory().unwrap());
     let bytes = ndjson.into_finished().expect("finished");
     same(Inventory::read_auto(&bytes).unwrap());
+}
+
+/// `last_login` is written where known, absent where not (documents of servers that never say
+/// are unchanged), valid against the schema, and read back from both forms.
+#[test]
+fn last_login_is_optional_and_round_trips() {
+    let mut inventory = jira_inventory();
+    let without = to_json(&inventory);
+    assert!(!without.contains("last_login"));
+    inventory.accounts[0].last_login = Some("2026-11-02T08:15:30Z".into());
+    let with = to_json(&inventory);
+    assert_eq!(with.matches("\"last_login\"").count(), 1);
+    let document: Value = serde_json::from_str(&with).unwrap();
+    assert_eq!(schema_errors(&document), Vec::<String>::new());
+    assert_eq!(Inventory::read_json(with.as_bytes()).unwrap(), inventory);
+    let mut ndjson = Vec::new();
+    inventory.write_ndjson(&mut ndjson).unwrap();
+    assert_eq!(Inventory::read_auto(&ndjson).unwrap(), inventory);
+    let mut broken = document.clone();
+    broken["accounts"][0]["last_login"] = json!("last tuesday");
+    assert!(
+        !schema_errors(&broken).is_empty(),
+        "a non-date passes the schema"
+    );
 }

@@ -27,7 +27,7 @@ pub use error::{InventoryError, Violation};
 pub use ndjson::{Header, NdjsonWriter};
 pub use record::{
     Account, Counts, Coverage, Generator, Grant, Group, Inventory, InventorySummary, Membership,
-    Product, Resource, ResourceType, ScannedAs, System,
+    Product, Resource, ResourceType, ScannedAs, System, normalize_login_time,
 };
 pub use reference::{ParseRefError, RefKind, ResourceRef, Subject};
 pub use sink::{CollectSink, InventorySink, NdjsonSink};

@@ -139,6 +139,12 @@ pub struct Account {
     pub email: Option<String>,
     /// Whether the account may log in, `None` when the server does not say.
     pub active: Option<bool>,
+    /// The last login, RFC 3339 in UTC to whole seconds, where the server reports it (Jira 11.x
+    /// `lastLoginTime`, Confluence's administrator user list with `expand=lastLogin`). Absent
+    /// from the document when unknown, so that inventories of servers that never say are
+    /// unchanged; never a guess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
 }
 
 impl Account {
@@ -150,6 +156,7 @@ impl Account {
             display_name: None,
             email: None,
             active: None,
+            last_login: None,
         }
     }
 }
@@ -389,5 +396,48 @@ pub(crate) mod whole_seconds {
         deserializer: D,
     ) -> Result<Timestamp, D::Error> {
         Timestamp::deserialize(deserializer)
+    }
+}
+
+/// A last-login time as servers write it — RFC 3339 with any offset, Jira's
+/// `2024-01-02T03:04:05.000+0000`, or milliseconds since the epoch — as RFC 3339 in UTC to whole
+/// seconds; `None` for anything else (an unreadable time is unknown, not guessed).
+pub fn normalize_login_time(text: &str) -> Option<String> {
+    let text = text.trim();
+    let timestamp = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        Timestamp::from_millisecond(text.parse().ok()?).ok()?
+    } else if let Ok(t) = text.parse::<Timestamp>() {
+        t
+    } else {
+        // `+0000` → `+00:00`.
+        let (head, offset) = text.split_at(text.len().checked_sub(5)?);
+        let colon = format!("{head}{}:{}", &offset[..3], &offset[3..]);
+        colon.parse::<Timestamp>().ok()?
+    };
+    Some(whole_seconds::truncate(timestamp).to_string())
+}
+
+#[cfg(test)]
+mod login_time_tests {
+    use super::normalize_login_time as n;
+
+    #[test]
+    fn server_login_times_become_utc_whole_seconds() {
+        assert_eq!(
+            n("2026-11-02T08:15:30.123Z").as_deref(),
+            Some("2026-11-02T08:15:30Z")
+        );
+        assert_eq!(
+            n("2026-11-02T09:15:30.000+0100").as_deref(),
+            Some("2026-11-02T08:15:30Z")
+        );
+        assert_eq!(
+            n("2026-11-02T09:15:30+01:00").as_deref(),
+            Some("2026-11-02T08:15:30Z")
+        );
+        assert_eq!(n("1793607330000").as_deref(), Some("2026-11-02T08:15:30Z"));
+        for unreadable in ["", "yesterday", "2026-13-40", "+0000"] {
+            assert_eq!(n(unreadable), None, "{unreadable:?}");
+        }
     }
 }

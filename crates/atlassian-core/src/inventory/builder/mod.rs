@@ -113,6 +113,7 @@ impl InventoryBuilder {
             username: non_empty(account.username),
             display_name: non_empty(account.display_name),
             email: non_empty(account.email),
+            last_login: non_empty(account.last_login),
             ..account
         };
         match self.accounts.entry(account.key.clone()) {
@@ -125,6 +126,7 @@ impl InventoryBuilder {
                 fill(&mut known.display_name, account.display_name);
                 fill(&mut known.email, account.email);
                 fill(&mut known.active, account.active);
+                fill(&mut known.last_login, account.last_login);
             }
         }
         self
