@@ -90,6 +90,22 @@ impl ConfluenceClient {
         )
     }
 
+    /// `GET <path>?expand=lastLogin,status`: the administrator list of active licensed users
+    /// with their last logins (`/rest/api/admin/users/list/active`, documented in the 10.2
+    /// reference; CONFSERVER-37100 names `/rest/api/user/list/active`). Administrators only.
+    pub fn active_users(
+        &self,
+        path: &'static str,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+        paging::items(
+            &self.client,
+            Request::get(path).query("expand", "lastLogin,status"),
+            PagingStyle::Confluence,
+            USER_LIST_PAGE,
+            user_key,
+        )
+    }
+
     /// `GET /rest/api/search?cql=type=user`: the users of the search index (no status).
     pub fn search_users(&self) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
         paging::items(

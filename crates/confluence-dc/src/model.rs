@@ -38,6 +38,10 @@ pub struct User {
     /// `Active` or `Deactivated`, with `expand=status` on 8.4+ only.
     #[serde(default)]
     pub status: Option<String>,
+    /// The last login, in the administrator list of active users with `expand=lastLogin`
+    /// (10.2 reference); its format is not documented, so it is kept as sent.
+    #[serde(default)]
+    pub last_login: Option<serde_json::Value>,
 }
 
 impl User {

@@ -78,6 +78,10 @@ pub struct User {
     /// Removed from the directory but still referenced.
     #[serde(default)]
     pub deleted: Option<bool>,
+    /// The last login, in the 11.3 specification's user object (reference §13: whether it is
+    /// filled for users other than the caller is not documented; read when present).
+    #[serde(default)]
+    pub last_login_time: Option<String>,
 }
 
 /// `GET /rest/api/2/groups/picker`.

@@ -35,6 +35,7 @@ pub use atlassian_core::scan::{Progress, ProgressFn, ScanOptions};
 
 mod coverage;
 mod global;
+mod logins;
 mod people;
 mod spaces;
 
@@ -341,6 +342,7 @@ impl<'a> Scanner<'a> {
         self.groups().await?;
         self.memberships().await?;
         self.accounts().await?;
+        self.last_logins().await?;
         let spaces = self.spaces().await?;
         self.space_permissions(&spaces).await?;
         self.member_of_sweep().await?;

@@ -265,6 +265,37 @@ fn charts(
             ("not reported".into(), count(None)),
         ],
     );
+    let mut logins = [0usize; 5];
+    for a in &inventory.accounts {
+        let days = a
+            .last_login
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| (inventory.generated_at.as_second() - t.as_second()) / 86_400);
+        logins[match days {
+            Some(d) if d <= 30 => 0,
+            Some(d) if d <= 90 => 1,
+            Some(d) if d <= 365 => 2,
+            Some(_) => 3,
+            None => 4,
+        }] += 1;
+    }
+    let labels = [
+        "≤ 30 days",
+        "31–90 days",
+        "91–365 days",
+        "> 365 days",
+        "not reported",
+    ];
+    bar_chart(
+        out,
+        "Last login before the scan",
+        &labels
+            .iter()
+            .zip(logins)
+            .map(|(l, n)| ((*l).to_owned(), n))
+            .collect::<Vec<_>>(),
+    );
     let mut groups: Vec<(String, usize)> = super::member_counts(inventory)
         .into_iter()
         .map(|(name, n)| {

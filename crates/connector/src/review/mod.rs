@@ -630,17 +630,70 @@ fn deleted_role_actors(inventory: &Inventory) -> Finding {
     )
 }
 
-fn dormant(_inventory: &Inventory, options: &ReviewOptions) -> Finding {
-    // Inventories do not carry last logins yet: nothing can be called dormant, and the
-    // finding says so rather than report none.
+fn dormant(inventory: &Inventory, options: &ReviewOptions) -> Finding {
+    let reported = inventory
+        .accounts
+        .iter()
+        .filter(|a| a.last_login.is_some())
+        .count();
+    if reported == 0 {
+        // Nothing can be called dormant, and the finding says so rather than report none.
+        return Finding::new(
+            "dormant-accounts",
+            Severity::Info,
+            format!(
+                "Dormant accounts (no login for {} days): unknown, the server reports no last logins",
+                options.dormant_days
+            ),
+            Vec::new(),
+        );
+    }
+    let cutoff = inventory
+        .generated_at
+        .checked_sub(jiff::SignedDuration::from_hours(
+            24 * i64::from(options.dormant_days),
+        ))
+        .unwrap_or(inventory.generated_at);
+    let mut items: Vec<(jiff::Timestamp, Item)> = inventory
+        .accounts
+        .iter()
+        .filter(|a| a.active != Some(false))
+        .filter_map(|a| {
+            let at: jiff::Timestamp = a.last_login.as_deref()?.parse().ok()?;
+            (at < cutoff).then(|| {
+                let days = (inventory.generated_at.as_second() - at.as_second()) / 86_400;
+                let name = a.username.clone().unwrap_or_else(|| a.key.clone());
+                (
+                    at,
+                    Item::new(
+                        name,
+                        Some(format!("last login {} ({days} days before the scan)", at)),
+                    ),
+                )
+            })
+        })
+        .collect();
+    items.sort_by_key(|(at, _)| *at);
+    let unknown = inventory.accounts.len() - reported;
+    let items: Vec<Item> = items.into_iter().map(|(_, item)| item).collect();
     Finding::new(
         "dormant-accounts",
-        Severity::Info,
+        if items.is_empty() {
+            Severity::Info
+        } else {
+            Severity::Medium
+        },
         format!(
-            "Dormant accounts (no login for {} days): unknown, the inventory holds no last logins",
-            options.dormant_days
+            "Dormant accounts (no login for {} days): {}{}",
+            options.dormant_days,
+            items.len(),
+            if unknown > 0 {
+                format!("; {unknown} accounts have no last login reported")
+            } else {
+                String::new()
+            }
         ),
-        Vec::new(),
+        items,
     )
 }
 

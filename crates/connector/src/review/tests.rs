@@ -238,11 +238,36 @@ fn housekeeping_findings_can_fail_both_ways() {
 }
 
 #[test]
-fn dormancy_is_unknown_without_last_logins() {
-    let inv = truth(Product::Confluence);
+fn dormancy_is_unknown_without_last_logins_and_found_with_them() {
+    let mut inv = truth(Product::Confluence);
+    inv.accounts.iter_mut().for_each(|a| a.last_login = None);
     let f = finding(&inv, "dormant-accounts");
     assert_eq!((f.count, f.severity), (0, Severity::Info));
     assert!(f.title.contains("unknown"));
+    let at = inv.generated_at;
+    let days_before = |days: i64| {
+        Some(
+            at.checked_sub(jiff::SignedDuration::from_hours(24 * days))
+                .unwrap()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        )
+    };
+    for a in inv.accounts.iter_mut() {
+        a.active = Some(true);
+        a.last_login = days_before(3);
+    }
+    assert_eq!(finding(&inv, "dormant-accounts").count, 0, "all recent");
+    inv.accounts[0].last_login = days_before(91);
+    inv.accounts[1].last_login = days_before(400);
+    inv.accounts[2].last_login = days_before(400);
+    inv.accounts[2].active = Some(false);
+    let f = finding(&inv, "dormant-accounts");
+    assert_eq!((f.count, f.severity), (2, Severity::Medium), "{f:#?}");
+    assert!(
+        f.items[0].detail.as_deref().unwrap().contains("400 days"),
+        "oldest first"
+    );
 }
 
 #[test]

@@ -11,7 +11,9 @@
 use std::collections::HashMap;
 
 use atlassian_core::applinks::optional_manifest;
-use atlassian_core::inventory::{CollectSink, InventorySink, InventorySummary, System};
+use atlassian_core::inventory::{
+    CollectSink, InventorySink, InventorySummary, System, normalize_login_time,
+};
 use atlassian_core::scan::begin_inventory;
 use atlassian_core::{Account, Error, Inventory, InventoryBuilder, Product};
 use futures::FutureExt;
@@ -134,6 +136,7 @@ impl<'a> Scanner<'a> {
             display_name,
             email_address,
             active,
+            last_login_time,
             ..
         } = user;
         let key = key.or_else(|| name.clone()).filter(|k| !k.is_empty())?;
@@ -144,6 +147,7 @@ impl<'a> Scanner<'a> {
                 && a.display_name.is_some()
                 && a.email.is_some()
                 && a.active.is_some()
+                && (a.last_login.is_some() || last_login_time.is_none())
         }) {
             return Some(key);
         }
@@ -152,6 +156,7 @@ impl<'a> Scanner<'a> {
         account.display_name = display_name.filter(|n| !n.is_empty());
         account.email = email_address.filter(|e| !e.is_empty());
         account.active = active;
+        account.last_login = last_login_time.as_deref().and_then(normalize_login_time);
         if let Some(name) = &account.username {
             self.by_username.insert(name.to_lowercase(), key.clone());
         }
