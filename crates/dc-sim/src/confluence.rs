@@ -6,7 +6,8 @@
 //! [`crate::server`]) to one of:
 //!
 //! * `instance`: the applinks manifest, `/status`, `server-information`, `user/current`;
-//! * `people`: users, groups, memberships and the CQL user search;
+//! * `people`: users, groups, memberships, the CQL user search and (10.2) the administrators'
+//!   list of active users with their last logins;
 //! * `spaces`: the space list and the 9.1+ space-permission REST resources;
 //! * `global`: the 9.3+ global-permission REST resources;
 //! * `rpc`: the JSON-RPC bridge (`getSpacePermissionSets`, `getUserGroups`, …).
@@ -61,6 +62,16 @@ fn api(ctx: &Ctx<'_>, call: &Call<'_>, rest: &[&str]) -> Reply {
             Some(("user/list", |c, r, _| people::user_list(c, r)))
         }
         ["user"] => Some(("user", |c, r, _| people::user(c, r))),
+        // The administrators' list of active users with their last logins: the `lastLogin`
+        // expansion is documented in the 10.2 reference (v1020 admin-users API, ref §4.2, §15),
+        // not in 9.4's text, so it is played from 10.2 (a 404 before). CONFSERVER-37100 names a
+        // 9.3 endpoint `/rest/api/user/list/active` instead: the references' path is the one
+        // played, and `user/list/active` is an unknown resource (404) on every version.
+        ["admin", "users", "list", "active"] if crate::truth::confluence_reports_last_login(v) => {
+            Some(("admin/users/list/active", |c, r, _| {
+                people::active_users(c, r)
+            }))
+        }
         ["user", "memberof"] => Some(("user/memberof", |c, r, _| people::member_of(c, r))),
         ["search"] => Some(("search", |c, r, _| people::search(c, r))),
         ["group"] => Some(("group", |c, r, _| people::groups(c, r))),

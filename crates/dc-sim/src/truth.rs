@@ -4,12 +4,14 @@
 //!
 //! The mapping follows `atlassian-dc-inventory/v1`: Jira memberships are transitive (Jira
 //! reports nested-group members), Confluence memberships are direct; Confluence never shows
-//! e-mail addresses, and shows account status only from 8.4 (`expand=status`).
+//! e-mail addresses, and shows account status only from 8.4 (`expand=status`). Last logins are
+//! known where the version reports them: Jira 11.x for every user, Confluence 10.2+ for active
+//! users ([`last_login`]).
 
-use atlassian_core::inventory::{Coverage, ScannedAs, System};
+use atlassian_core::inventory::{Coverage, ScannedAs, System, normalize_login_time};
 use atlassian_core::{Account, Inventory, InventoryBuilder, ResourceRef, Subject};
 
-use crate::dataset::{Actor, Dataset, Holder, Product, SpaceSubject, TokenRole, Version};
+use crate::dataset::{Actor, Dataset, Holder, Product, SpaceSubject, TokenRole, User, Version};
 
 /// The moment every ground truth claims to be from (scans are compared without it).
 pub const TRUTH_TIME: &str = "2026-01-01T00:00:00Z";
@@ -45,6 +47,61 @@ pub fn collections(product: Product, version: Version) -> Vec<&'static str> {
 /// Whether the Confluence version reports account status (`expand=status`, 8.4+).
 pub fn confluence_reports_status(version: Version) -> bool {
     version.at_least(8, 4, 0)
+}
+
+/// Whether the Jira version puts `lastLoginTime` in its user beans: the user object of the
+/// Jira DC 11.3 OpenAPI specification has it (jira.js `src/server/models/user.ts`, reference
+/// §2.3, §13); no earlier reference does. Since which 11.x it is there, and whether it is
+/// filled for users other than the caller, is not documented (nothing was found either way);
+/// the simulator fills it on every 11.x for every user with a last login.
+pub fn jira_reports_last_login(version: Version) -> bool {
+    version.at_least(11, 0, 0)
+}
+
+/// Whether the Confluence version serves `GET /rest/api/admin/users/list/active` with the
+/// `lastLogin` expansion: documented in the 10.2 REST reference (v1020 admin-users API,
+/// reference §4.2, §15), not in 9.4's text; the simulator plays it from 10.2.0.
+pub fn confluence_reports_last_login(version: Version) -> bool {
+    version.at_least(10, 2, 0)
+}
+
+/// A user's last login as Jira writes times (`2026-11-02T08:15:30.000+0000`, in UTC), as the
+/// simulated Jira 11.x sends it in `lastLoginTime`; `None` without one.
+pub fn jira_last_login_time(user: &User) -> Option<String> {
+    let at = jiff::tz::TimeZone::UTC.to_datetime(user.last_login_at()?);
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.subsec_nanosecond() / 1_000_000
+    ))
+}
+
+/// A user's last login as the simulated Confluence sends `lastLogin`: milliseconds since the
+/// epoch, as a JSON number. The format is not documented (reference §15: "accept what the server
+/// sends"); nothing was found that shows a real answer, so the simulator chose this one.
+pub fn confluence_last_login_millis(user: &User) -> Option<i64> {
+    Some(user.last_login_at()?.as_millisecond())
+}
+
+/// The last login a correct scan records for `user` of `data` served as `version`: what the
+/// server sends, normalised as the inventory stores it
+/// ([`atlassian_core::inventory::normalize_login_time`]). Jira 11.x reports it for every user;
+/// Confluence 10.2+ for active users only (its list is of licensed active users); anything
+/// else never.
+pub fn last_login(data: &Dataset, version: Version, user: &User) -> Option<String> {
+    let sent = match data.product {
+        Product::Jira if jira_reports_last_login(version) => jira_last_login_time(user)?,
+        Product::Confluence if confluence_reports_last_login(version) && user.active => {
+            confluence_last_login_millis(user)?.to_string()
+        }
+        _ => return None,
+    };
+    normalize_login_time(&sent)
 }
 
 /// Whether the Confluence version has the global-permission REST resources
@@ -144,6 +201,7 @@ pub fn ground_truth(data: &Dataset, version: Version, base_url: &str) -> Invento
             Product::Confluence => None,
         };
         account.active = reports_status.then_some(user.active);
+        account.last_login = last_login(data, version, user);
         b.account(account);
     }
     for group in &data.groups {

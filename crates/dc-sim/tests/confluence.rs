@@ -27,6 +27,7 @@ fn user(key: &str, username: &str, display: &str, active: bool) -> User {
         display_name: display.into(),
         email: Some(format!("{username}@example.com")),
         active,
+        last_login: None,
     }
 }
 
@@ -489,6 +490,167 @@ async fn user_status_only_with_expand_and_only_from_8_4() {
     assert!(!one.text.contains("status"), "{}", one.text);
     let members = get(&sim, ADMIN_T, "/rest/api/group/child/member?expand=status").await;
     assert!(!members.text.contains("Deactivated"), "{}", members.text);
+}
+
+/// 10.2's administrators' list of active users: active users only, in username order, with
+/// `lastLogin` (epoch milliseconds) when expanded; `status` when expanded; `email: null`.
+#[tokio::test]
+async fn active_users_with_last_login_on_10_2() {
+    let mut data = small();
+    data.users[ALICE as usize].last_login = Some("2026-11-02T08:15:30Z".into());
+    // Deactivated: not listed, so its last login is nowhere to be read.
+    data.users[BOB as usize].last_login = Some("2025-01-01T00:00:00Z".into());
+    data.users[ADMIN as usize].last_login = Some("2026-11-29T12:00:00Z".into());
+    let sim = serve(data.clone(), "10.2.0").await;
+    let path = "/rest/api/admin/users/list/active";
+
+    let a = get(&sim, ADMIN_T, &format!("{path}?expand=lastLogin,status")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let page = a.json();
+    assert_eq!(
+        usernames(&page),
+        ["admin", "alice", "browser", "carol", "nobody"]
+    );
+    assert_eq!(page["totalCount"], 5);
+    assert_eq!(page["size"], 5);
+    assert_eq!(page["start"], 0);
+    assert_eq!(page["limit"], 100);
+    assert!(page["_links"].get("next").is_none());
+    let alice = &page["results"][1];
+    assert_eq!(
+        *alice,
+        json!({
+            "type": "known",
+            "username": "alice",
+            "userKey": "k-alice-old",
+            "displayName": "Alice Able",
+            "email": null,
+            "lastLogin": 1_793_607_330_000_i64,
+            "status": "Active",
+        })
+    );
+    assert!(page["results"][3].get("lastLogin").is_none(), "carol never");
+
+    // Without the expansion: no lastLogin, no status.
+    let page = get(&sim, ADMIN_T, path).await.json();
+    assert_eq!(page["size"], 5);
+    assert!(
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u.get("lastLogin").is_none() && u.get("status").is_none()),
+        "{page}"
+    );
+    let page = get(&sim, ADMIN_T, &format!("{path}?expand=status"))
+        .await
+        .json();
+    assert!(page["results"][1].get("lastLogin").is_none());
+
+    // Administrators only.
+    for token in [BROWSE_T, NOBROWSE_T] {
+        let a = get(&sim, token, path).await;
+        assert_eq!(a.status, 403, "{token:?}: {}", a.text);
+        assert_eq!(a.json()["statusCode"], 403);
+    }
+    assert_eq!(get(&sim, None, path).await.status, 401);
+    // CONFSERVER-37100's path is not played.
+    let a = get(&sim, ADMIN_T, "/rest/api/user/list/active?expand=lastLogin").await;
+    assert_eq!(a.status, 404, "{}", a.text);
+
+    // The ground truth: active users' last logins only.
+    let truth = dc_sim::truth::ground_truth(&data, Version(10, 2, 0), sim.base_url());
+    let login = |key: &str| {
+        truth
+            .accounts
+            .iter()
+            .find(|a| a.key == key)
+            .unwrap()
+            .last_login
+            .clone()
+    };
+    assert_eq!(
+        login("k-alice-old").as_deref(),
+        Some("2026-11-02T08:15:30Z")
+    );
+    assert_eq!(login("k-admin").as_deref(), Some("2026-11-29T12:00:00Z"));
+    assert_eq!(login("k-bob"), None);
+    assert_eq!(login("k-carol"), None);
+
+    // Before 10.2: no such resource, and no last logins in the truth.
+    for version in ["9.2.3", "8.5.17", "7.19.26"] {
+        let sim = serve(data.clone(), version).await;
+        let a = get(&sim, ADMIN_T, &format!("{path}?expand=lastLogin")).await;
+        assert_eq!(a.status, 404, "{version}: {}", a.text);
+        let v = Version::parse(version).unwrap();
+        let truth = dc_sim::truth::ground_truth(&data, v, sim.base_url());
+        assert!(truth.accounts.iter().all(|a| a.last_login.is_none()));
+    }
+}
+
+#[tokio::test]
+async fn active_users_page_with_a_silent_cap() {
+    let mut data = large(460, 0);
+    for (i, user) in data.users.iter_mut().enumerate() {
+        user.last_login = Some(format!("2026-11-{:02}T10:00:00Z", 1 + i % 28));
+    }
+    let active: Vec<String> = {
+        let mut names: Vec<String> = data
+            .users
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| u.username.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(active.len() < data.users.len());
+    let sim = serve(data, "10.2.0").await;
+    let path = "/rest/api/admin/users/list/active";
+
+    let page = get(
+        &sim,
+        ADMIN_T,
+        &format!("{path}?expand=lastLogin&limit=1000"),
+    )
+    .await
+    .json();
+    assert_eq!(page["size"], 200);
+    assert_eq!(page["limit"], 200);
+    assert_eq!(page["totalCount"], active.len());
+    assert_eq!(
+        page["_links"]["next"],
+        format!("{path}?expand=lastLogin&limit=1000&start=199")
+    );
+
+    let mut seen = Vec::new();
+    let mut start = 0;
+    loop {
+        let page = get(
+            &sim,
+            ADMIN_T,
+            &format!("{path}?expand=lastLogin&limit=1000&start={start}"),
+        )
+        .await
+        .json();
+        for user in page["results"].as_array().unwrap() {
+            assert!(user["lastLogin"].is_i64(), "{user}");
+        }
+        let batch = usernames(&page);
+        start += batch.len();
+        seen.extend(batch);
+        if page["_links"].get("next").is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, active);
+
+    let page = get(&sim, ADMIN_T, path).await.json();
+    assert_eq!(page["size"], 100);
+    assert_eq!(
+        page["_links"]["next"],
+        format!("{path}?limit=100&start=100")
+    );
 }
 
 #[tokio::test]

@@ -132,8 +132,8 @@ fn confluence_small_has_personal_archived_and_anonymous_spaces() {
 fn ground_truths_validate_against_the_schema_and_follow_the_mapping() {
     let validator = schema_validator();
     for (product, versions) in [
-        (Product::Jira, ["8.20", "9.12", "10.3"]),
-        (Product::Confluence, ["7.19", "8.5", "9.2"]),
+        (Product::Jira, ["8.20", "9.12", "10.3", "11.3"]),
+        (Product::Confluence, ["7.19", "8.5", "9.2", "10.2"]),
     ] {
         let d = generate(product, Scale::TINY, 3);
         for short in versions {
@@ -389,4 +389,81 @@ fn every_named_scale_is_known() {
         assert!(Scale::named(name).is_some(), "{name}");
     }
     assert_eq!(Scale::named("huge"), None);
+}
+
+#[test]
+fn last_logins_are_mostly_recent_some_dormant_some_never() {
+    let reference: jiff::Timestamp = dc_sim::generate::LOGIN_REFERENCE.parse().unwrap();
+    let d = generate(Product::Jira, Scale::SMALL, 1);
+    let (mut recent, mut dormant, mut never) = (0, 0, 0);
+    for user in &d.users {
+        let Some(text) = &user.last_login else {
+            never += 1;
+            continue;
+        };
+        let at: jiff::Timestamp = text.parse().unwrap();
+        // RFC 3339 in UTC, whole seconds.
+        assert_eq!(at.to_string(), *text);
+        assert!(text.ends_with('Z') && !text.contains('.'), "{text}");
+        let days = (reference.as_second() - at.as_second()) as f64 / 86_400.0;
+        match days {
+            d if d > 0.0 && d <= 60.0 => recent += 1,
+            d if (100.0..=900.0).contains(&d) => dormant += 1,
+            d => panic!("{text}: {d} days before the reference"),
+        }
+    }
+    let share = |n: i32| f64::from(n) / d.users.len() as f64;
+    assert!((0.80..0.90).contains(&share(recent)), "{recent}");
+    assert!((0.07..0.13).contains(&share(dormant)), "{dormant}");
+    assert!((0.03..0.07).contains(&share(never)), "{never}");
+    // Another seed, other last logins.
+    let other = generate(Product::Jira, Scale::SMALL, 2);
+    assert_ne!(
+        d.users.iter().map(|u| &u.last_login).collect::<Vec<_>>(),
+        other
+            .users
+            .iter()
+            .map(|u| &u.last_login)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn ground_truth_last_logins_follow_the_version() {
+    let jira = generate(Product::Jira, Scale::TINY, 3);
+    let confluence = generate(Product::Confluence, Scale::TINY, 3);
+    let check =
+        |d: &dc_sim::Dataset, short: &str, expect: &dyn Fn(&dc_sim::dataset::User) -> bool| {
+            let version = resolve_version(d.product, short).unwrap();
+            let truth = ground_truth(d, version, "https://sim.example.com");
+            for user in &d.users {
+                let account = truth.accounts.iter().find(|a| a.key == user.key).unwrap();
+                let wanted = if expect(user) {
+                    user.last_login.clone()
+                } else {
+                    None
+                };
+                assert_eq!(
+                    account.last_login, wanted,
+                    "{} {short} {}",
+                    d.product, user.key
+                );
+            }
+        };
+    check(&jira, "11.3", &|_| true);
+    for short in ["8.20", "9.12", "10.3"] {
+        check(&jira, short, &|_| false);
+    }
+    check(&confluence, "10.2", &|u| u.active);
+    for short in ["7.19", "8.5", "9.2"] {
+        check(&confluence, short, &|_| false);
+    }
+    assert!(jira.users.iter().any(|u| u.last_login.is_some()));
+    assert!(
+        confluence
+            .users
+            .iter()
+            .any(|u| !u.active && u.last_login.is_some()),
+        "an inactive user with a last login the truth must leave out"
+    );
 }

@@ -29,6 +29,7 @@ fn user(key: &str, username: &str, display: &str, email: Option<&str>, active: b
         display_name: display.to_owned(),
         email: email.map(str::to_owned),
         active,
+        last_login: None,
     }
 }
 
@@ -775,6 +776,64 @@ async fn single_user_by_name_or_key_with_effective_groups() {
     assert_eq!(status, 400);
     let (status, _) = get(&sim, ANON, "/rest/api/2/user?username=bob").await;
     assert_eq!(status, 401);
+}
+
+/// Jira 11.x user beans carry `lastLoginTime` in Jira's time format (the 11.3 specification's
+/// user object); 10.3 and earlier never do. The ground truth follows what is served.
+#[tokio::test]
+async fn last_login_time_only_on_11() {
+    let mut data = small();
+    data.users[3].last_login = Some("2026-11-02T08:15:30Z".to_owned()); // alice.smith
+    data.users[5].last_login = Some("2024-02-29T23:59:59Z".to_owned()); // carol.inactive
+    let v11 = "11.3.0";
+    let sim = start(data.clone(), v11).await;
+    let (status, alice) = get(&sim, ADMIN, "/rest/api/2/user?username=alice.smith").await;
+    assert_eq!(status, 200);
+    assert_eq!(alice["lastLoginTime"], "2026-11-02T08:15:30.000+0000");
+    // Never logged in: no field at all (not null, not "").
+    let (_, bob) = get(&sim, ADMIN, "/rest/api/2/user?username=bob").await;
+    assert!(bob.get("lastLoginTime").is_none(), "{bob}");
+    // Every user bean has it, an inactive user's too.
+    let (_, page) = get(&sim, ADMIN, "/rest/api/2/user/list").await;
+    let carol = page["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "carol.inactive")
+        .unwrap();
+    assert_eq!(carol["lastLoginTime"], "2024-02-29T23:59:59.000+0000");
+    let (_, found) = get(&sim, BROWSE, "/rest/api/2/user/search?username=alice").await;
+    assert_eq!(found[0]["lastLoginTime"], "2026-11-02T08:15:30.000+0000");
+    let (_, me) = get(&sim, ADMIN, "/rest/api/2/myself").await;
+    assert!(me.get("lastLoginTime").is_none(), "{me}");
+
+    let truth = dc_sim::truth::ground_truth(&data, version(v11), sim.base_url());
+    let login = |key: &str| {
+        truth
+            .accounts
+            .iter()
+            .find(|a| a.key == key)
+            .unwrap()
+            .last_login
+            .clone()
+    };
+    assert_eq!(login("asmith").as_deref(), Some("2026-11-02T08:15:30Z"));
+    assert_eq!(
+        login("JIRAUSER10005").as_deref(),
+        Some("2024-02-29T23:59:59Z")
+    );
+    assert_eq!(login("JIRAUSER10004"), None);
+
+    for v in VERSIONS {
+        let sim = start(data.clone(), v).await;
+        let (status, alice) = get(&sim, ADMIN, "/rest/api/2/user?username=alice.smith").await;
+        assert_eq!(status, 200);
+        assert!(alice.get("lastLoginTime").is_none(), "{v}: {alice}");
+        let (_, found) = get(&sim, BROWSE, "/rest/api/2/user/search?username=alice").await;
+        assert!(found[0].get("lastLoginTime").is_none(), "{v}: {found}");
+        let truth = dc_sim::truth::ground_truth(&data, version(v), sim.base_url());
+        assert!(truth.accounts.iter().all(|a| a.last_login.is_none()), "{v}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

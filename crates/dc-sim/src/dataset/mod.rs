@@ -46,6 +46,20 @@ pub struct User {
     pub email: Option<String>,
     /// Active (may log in).
     pub active: bool,
+    /// The last login, RFC 3339 in UTC (`2026-11-02T08:15:30Z`); `None` for a user who never
+    /// logged in (or whose last login the instance does not know). Served only where the
+    /// version documents it (Jira 11.x `lastLoginTime`, Confluence 10.2's administrator list of
+    /// active users with `expand=lastLogin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
+}
+
+impl User {
+    /// [`Self::last_login`] as a timestamp; `None` when absent or not RFC 3339 (a hand-written
+    /// dataset may be wrong: the servers then report no last login).
+    pub fn last_login_at(&self) -> Option<jiff::Timestamp> {
+        self.last_login.as_deref()?.parse().ok()
+    }
 }
 
 /// A group. Members are user indexes; `subgroups` are group indexes (nested groups: Jira

@@ -74,6 +74,7 @@ pub(super) fn generate_users(product: Product, scale: Scale, rng: &mut Rng) -> V
             display_name,
             email,
             active: i <= 2 || !rng.chance(8),
+            last_login: None,
         });
     }
     for i in first_employee..first_employee + employees {
@@ -97,6 +98,7 @@ pub(super) fn generate_users(product: Product, scale: Scale, rng: &mut Rng) -> V
             display_name: (*display_name).to_owned(),
             email: None,
             active: *active,
+            last_login: None,
         });
     }
     users
@@ -121,6 +123,36 @@ fn employee(product: Product, i: u32, number: u32, rng: &mut Rng) -> User {
         display_name: format!("{} {}", capitalise(&first), capitalise(&last)),
         email,
         active: !rng.chance(8),
+        last_login: None,
+    }
+}
+
+/// The instant generated last logins are counted back from.
+pub const LOGIN_REFERENCE: &str = "2026-11-30T00:00:00Z";
+
+/// Fills every user's last login from its own generator (seeded from `seed` alone, so that the
+/// rest of a dataset stays what it was before datasets had last logins): about 85% logged in
+/// within the 60 days before [`LOGIN_REFERENCE`], about 10% are dormant (100 to 900 days
+/// before it), about 5% never logged in (`None`). Whole seconds, RFC 3339 in UTC.
+pub(super) fn generate_last_logins(users: &mut [User], seed: u64) {
+    const DAY: i64 = 86_400;
+    let mut rng = Rng(seed ^ 0x1a57_10c1);
+    let reference: jiff::Timestamp = LOGIN_REFERENCE.parse().expect("a valid timestamp");
+    let reference = reference.as_second();
+    for user in users {
+        let kind = rng.below(100);
+        let before = if kind < 5 {
+            None
+        } else if kind < 15 {
+            Some(100 * DAY + rng.below(800 * DAY as u64 + 1) as i64)
+        } else {
+            Some(1 + rng.below(60 * DAY as u64) as i64)
+        };
+        user.last_login = before.map(|seconds| {
+            jiff::Timestamp::from_second(reference - seconds)
+                .expect("within jiff's range")
+                .to_string()
+        });
     }
 }
 

@@ -11,6 +11,10 @@
 //! only a complete user sweep can find (inactive, in no group and no role, hidden e-mail,
 //! username and display name beginning with a letter outside `a`–`z`: `Ørjan`, `Ψ`, `李`).
 //!
+//! Every user has a last login (most within the 60 days before [`LOGIN_REFERENCE`], some
+//! dormant for 100 to 900 days, some never), drawn from a generator of its own so that adding
+//! them changed nothing else.
+//!
 //! The same (product, scale, seed) always gives the same dataset.
 
 mod confluence;
@@ -18,6 +22,7 @@ mod directory;
 mod jira;
 mod names;
 
+pub use directory::LOGIN_REFERENCE;
 pub use names::NON_LATIN;
 
 use crate::dataset::{Dataset, Product, Settings, TokenDef, TokenRole};
@@ -175,7 +180,8 @@ impl Rng {
 /// Generates a dataset.
 pub fn generate(product: Product, scale: Scale, seed: u64) -> Dataset {
     let mut rng = Rng(seed ^ 0x005E_ED0F_DC51);
-    let users = directory::generate_users(product, scale, &mut rng);
+    let mut users = directory::generate_users(product, scale, &mut rng);
+    directory::generate_last_logins(&mut users, seed);
     let mut data = Dataset {
         product,
         title: match product {

@@ -9,6 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
 use crate::server::Ctx;
+use crate::truth::{jira_last_login_time, jira_reports_last_login};
 
 /// What a query-string value keeps unencoded (RFC 3986 unreserved characters): a space is
 /// `%20`, a `+` is `%2B`, a `&` is `%26`.
@@ -89,6 +90,12 @@ pub(super) fn user_avatar_small(ctx: &Ctx<'_>, u: u32) -> String {
 ///
 /// A hidden e-mail address (the instance's visibility setting, §3.1 [UNCERTAIN]) is rendered
 /// by leaving `emailAddress` out, never as `""` or a masked value.
+///
+/// On 11.x the bean also has `lastLoginTime` (`2026-11-02T08:15:30.000+0000`), left out for a
+/// user who never logged in: the user object of the Jira DC 11.3 OpenAPI specification has
+/// `lastLoginTime` (jira.js `src/server/models/user.ts`, §2.3, §13); no earlier version's
+/// does. Whether the real server fills it for users other than the caller is not documented —
+/// nothing was found either way; the simulator fills it for every user that has one.
 pub(super) fn user_bean(ctx: &Ctx<'_>, u: u32) -> Map<String, Value> {
     let user = &ctx.data.users[u as usize];
     let mut bean = Map::new();
@@ -112,6 +119,11 @@ pub(super) fn user_bean(ctx: &Ctx<'_>, u: u32) -> Map<String, Value> {
     bean.insert("deleted".into(), false.into());
     bean.insert("timeZone".into(), "UTC".into());
     bean.insert("locale".into(), "en_US".into());
+    if jira_reports_last_login(ctx.version)
+        && let Some(time) = jira_last_login_time(user)
+    {
+        bean.insert("lastLoginTime".into(), time.into());
+    }
     bean
 }
 
