@@ -280,5 +280,6 @@ pub(crate) fn test_user(name: &str, email: Option<&str>, display: &str) -> User 
         display_name: Some(display.to_owned()),
         active: Some(true),
         deleted: Some(false),
+        last_login_time: None,
     }
 }

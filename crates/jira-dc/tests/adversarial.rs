@@ -121,6 +121,7 @@ impl Directory {
             display_name: "Scanner Service".to_owned(),
             email: Some("svc.scanner@example.com".to_owned()),
             active: true,
+            last_login: None,
         }];
         let mut groups: Vec<Vec<u32>> = vec![vec![0], vec![], vec![], vec![]];
         let mut taken: BTreeSet<String> = BTreeSet::from(["svc.scanner".to_owned()]);
@@ -144,6 +145,7 @@ impl Directory {
                 display_name: format!("{n} {}", if odd { "x" } else { "Emp" }),
                 email: (!odd).then(|| format!("{n}@example.com")),
                 active: !odd,
+                last_login: None,
             };
             push(user, (!odd).then_some(1), &mut users);
         }
@@ -173,6 +175,7 @@ impl Directory {
                 display_name: display,
                 email,
                 active: spec.active,
+                last_login: None,
             };
             push(user, spec.group, &mut users);
         }
