@@ -41,6 +41,7 @@ pub mod client;
 pub mod credential;
 pub mod diagnosis;
 pub mod error;
+pub mod human;
 pub mod inventory;
 mod limiter;
 pub mod paging;

@@ -171,11 +171,11 @@ impl TestReport {
     /// The human form: a verdict, what to do, and the checks.
     pub fn to_human(&self) -> String {
         let mut out = String::new();
-        let verdict = if self.ok { "OK" } else { "FAILED" };
-        out.push_str(&format!(
-            "{verdict} ({}): {}\n",
-            self.diagnosis, self.message
-        ));
+        if self.ok {
+            out.push_str(&format!("OK: {}\n", self.message));
+        } else {
+            out.push_str(&format!("FAILED ({}): {}\n", self.diagnosis, self.message));
+        }
         if let Some(product) = self.product {
             out.push_str(&format!(
                 "  server:  {product} {} at {}\n",

@@ -87,8 +87,10 @@ pub async fn probe(settings: &ConnectionSettings) -> Result<Probed, ProbeFailure
     }
     let mut candidates = vec![root.clone()];
     if settings.target.host_only {
-        candidates.push(root.with_context_path("/jira"));
-        candidates.push(root.with_context_path("/confluence"));
+        // The context paths real installations use; `/wiki` is Confluence's other usual one.
+        for path in ["/jira", "/confluence", "/wiki"] {
+            candidates.push(root.with_context_path(path));
+        }
     }
     let mut notes: Vec<String> = Vec::new();
     for base in candidates {

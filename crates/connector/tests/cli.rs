@@ -453,6 +453,22 @@ async fn a_bare_host_finds_the_context_path() {
         assert_eq!(report["base_url"], sim.base_url(), "{report:#}");
         assert_eq!(report["product"], product.to_string());
     }
+    // Confluence at /wiki, as many installations serve it.
+    let mut config = SimConfig::new(
+        generate(Product::Confluence, Scale::TINY, 4),
+        resolve_version(Product::Confluence, "9.2").unwrap(),
+    );
+    config.tls = true;
+    config.context_path = "/wiki".into();
+    let wiki = Sim::start(config).await.unwrap();
+    let ca = wiki.ca_pem_path().unwrap().to_owned();
+    let bare = format!("127.0.0.1:{}", wiki.address().port());
+    let (code, report) = test_json(&bare, Some(wiki.token(TokenRole::Admin)), Some(&ca)).await;
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["base_url"].as_str().unwrap().ends_with("/wiki"),
+        "{report:#}"
+    );
     no_token_leaked();
 }
 
@@ -499,5 +515,165 @@ async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
         );
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(files.len(), 1, "temporary files left behind");
+    }
+}
+
+/// Run as a platform runs it (stderr to a file or pipe): no terminal escape reaches the log,
+/// and with `--log-format json` every stderr line is one JSON object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_to_a_pipe_has_no_escapes_and_json_logs_parse() {
+    let mut config = SimConfig::new(
+        generate(Product::Jira, Scale::TINY, 4),
+        resolve_version(Product::Jira, "9.12").unwrap(),
+    );
+    // Plain HTTP: the client warns, so there is a log line to look at.
+    config.tls = false;
+    let sim = Sim::start(config).await.unwrap();
+    let token = sim.token(TokenRole::Admin).to_owned();
+    let text = run(
+        &["scan", sim.base_url(), "--out", "/dev/null"],
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stderr.contains("WARN"),
+        "no warning to look at: {}",
+        text.stderr
+    );
+    assert!(
+        !text.stderr.contains('\u{1b}'),
+        "escapes in a pipe: {:?}",
+        text.stderr
+    );
+    assert!(
+        !text.stderr.contains("ns waiting") && !text.stderr.contains("µs"),
+        "{}",
+        text.stderr
+    );
+
+    let json = run(
+        &[
+            "scan",
+            sim.base_url(),
+            "--out",
+            "/dev/null",
+            "--log-format",
+            "json",
+        ],
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let lines: Vec<&str> = json.stderr.lines().collect();
+    assert!(lines.len() >= 3, "{}", json.stderr);
+    for line in lines {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            value["level"].is_string() && value["fields"]["message"].is_string(),
+            "{line}"
+        );
+    }
+    // A failure names its request once.
+    let refused = run(&["scan", "127.0.0.1:9"], Some(&token), None).await;
+    assert_eq!(refused.code, 1);
+    for line in refused.stderr.lines() {
+        assert!(
+            line.matches("/rest/applinks/1.0/manifest").count() <= 1,
+            "{line}"
+        );
+    }
+    no_token_leaked();
+}
+
+/// On a terminal (a pty from util-linux `script`), a phase that knows its total shows a bar
+/// with position and total: the members phase names how many groups it reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_bar_shows_the_membership_total_on_a_terminal() {
+    let data = generate(Product::Jira, Scale::TINY, 4);
+    let groups = data.groups.len();
+    let mut config = SimConfig::new(data, resolve_version(Product::Jira, "9.12").unwrap());
+    config.tls = false;
+    // Slow enough that the members phase lasts several of the bar's frames.
+    config.latency = std::time::Duration::from_millis(60);
+    let sim = Sim::start(config).await.unwrap();
+    let command = format!(
+        "env ATLASSIAN_PAT={} COLUMNS=120 {BIN} scan {} --out /dev/null",
+        sim.token(TokenRole::Admin),
+        sim.base_url()
+    );
+    let out = tokio::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("util-linux script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    let plain: String = {
+        // Drop the terminal's control sequences, keep the text drawn.
+        let mut text = String::new();
+        let mut chars = screen.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for d in chars.by_ref() {
+                        if d.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+            } else {
+                text.push(c);
+            }
+        }
+        text
+    };
+    assert!(out.status.success(), "{plain}");
+    assert!(
+        plain.contains(&format!("members of {groups} groups [")),
+        "no membership bar: {plain}"
+    );
+    assert!(
+        plain.contains(&format!("/{groups} (")),
+        "no position/total: {plain}"
+    );
+}
+
+/// Help teaches: the top level and every command end with real examples; completions print.
+#[tokio::test]
+async fn help_ends_with_examples_and_completions_print() {
+    for args in [
+        vec!["--help"],
+        vec!["test", "--help"],
+        vec!["scan", "--help"],
+        vec!["access", "--help"],
+        vec!["explain", "--help"],
+        vec!["report", "--help"],
+        vec!["diff", "--help"],
+        vec!["completions", "--help"],
+    ] {
+        let help = run(&args, None, None).await;
+        assert_eq!(help.code, 0, "{args:?}");
+        let examples = help.stdout.split("Examples:").nth(1).unwrap_or_default();
+        assert!(
+            examples
+                .lines()
+                .filter(|l| l.trim_start().starts_with("atlassian-dc "))
+                .count()
+                >= 2,
+            "{args:?}: {}",
+            help.stdout
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell], None, None).await;
+        assert_eq!(out.code, 0);
+        assert!(
+            out.stdout.contains("atlassian-dc") && out.stdout.contains("report"),
+            "{shell}"
+        );
     }
 }

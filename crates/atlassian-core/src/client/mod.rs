@@ -260,16 +260,20 @@ impl Client {
                         method: method.clone(),
                         path: display_path.clone(),
                         kind: classify(&source),
-                        source,
+                        // The error names the request by method and path; reqwest's copy of
+                        // the URL would name it twice.
+                        source: source.without_url(),
                     };
                     if error.is_retryable() && transient_retries < inner.retry.max_transient_retries
                     {
                         transient_retries += 1;
                         let wait = inner.retry.backoff(transient_retries);
                         tracing::warn!(
-                            "{method} {display_path}: {}; retry {transient_retries}/{} in {wait:?}",
+                            // The error names its request already.
+                            "{}; retry {transient_retries}/{} in {}",
                             crate::error::error_chain(&error),
-                            inner.retry.max_transient_retries
+                            inner.retry.max_transient_retries,
+                            crate::human::duration(wait)
                         );
                         inner.counters.retries.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(wait).await;
@@ -332,8 +336,9 @@ impl Client {
                     rate_limit_retries = retry;
                     let wait = inner.retry.rate_limit_wait(retry, &rate_limit);
                     tracing::info!(
-                        "{method} {display_path}: 429 rate limited; waiting {wait:?} \
+                        "{method} {display_path}: 429 rate limited; waiting {} \
                          (retry {retry}/{})",
+                        crate::human::duration(wait),
                         inner.retry.max_rate_limit_retries
                     );
                     inner
@@ -353,9 +358,10 @@ impl Client {
                         inner.retry.backoff(retry)
                     };
                     tracing::warn!(
-                        "{method} {display_path}: {}; retry {retry}/{} in {wait:?}",
+                        "{method} {display_path}: {}; retry {retry}/{} in {}",
                         status.as_u16(),
-                        inner.retry.max_transient_retries
+                        inner.retry.max_transient_retries,
+                        crate::human::duration(wait)
                     );
                     inner.counters.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;

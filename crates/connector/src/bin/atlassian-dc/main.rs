@@ -13,7 +13,12 @@ use connector::{ConnectionSettings, Product};
 #[command(
     name = "atlassian-dc",
     version,
-    about = "Who can get into a Jira or Confluence Data Center, and with what rights"
+    about = "Who can get into a Jira or Confluence Data Center, and with what rights",
+    after_help = "Examples:
+  export ATLASSIAN_PAT=…   # a read-only administrator's Personal Access Token
+  atlassian-dc test jira.example.com
+  atlassian-dc scan jira.example.com --out inventory.json
+  atlassian-dc report inventory.json --out review.html"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +47,41 @@ struct Cli {
     /// Less output on stderr.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// `json`: every line on stderr is one JSON object (for platforms that collect logs).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Set once, before anything is printed: `say!` writes JSON lines too.
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes one line for a person to stderr, or one JSON object with `--log-format json`.
+fn emit(text: &str) {
+    #[allow(clippy::print_stderr)]
+    if JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed) {
+        let level = if text.starts_with("error") {
+            "ERROR"
+        } else if text.starts_with("warning") || text.starts_with("interrupted") {
+            "WARN"
+        } else {
+            "INFO"
+        };
+        let line = serde_json::json!({
+            "timestamp": jiff::Timestamp::now().to_string(),
+            "level": level,
+            "fields": {"message": text},
+            "target": "atlassian_dc",
+        });
+        eprintln!("{line}");
+    } else {
+        eprintln!("{text}");
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,6 +114,10 @@ enum ReportFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Test Connection: can a scan run, and if not, why and what to do.
+    #[command(after_help = "Examples:
+  atlassian-dc test jira.example.com
+  atlassian-dc test https://wiki.example.com/confluence --json
+  atlassian-dc test jira.internal:8443 --ca-cert corp-ca.pem")]
     Test {
         /// Host, host:port or base URL (https://host/jira).
         target: String,
@@ -82,6 +126,10 @@ enum Command {
         json: bool,
     },
     /// Discover everything and write one inventory.
+    #[command(after_help = "Examples:
+  atlassian-dc scan jira.example.com --out inventory.json
+  atlassian-dc scan wiki.example.com --format ndjson --out inventory.ndjson
+  atlassian-dc scan jira.example.com --log-format json --out inventory.json 2> scan.log")]
     Scan {
         /// Host, host:port or base URL (https://host/jira).
         target: String,
@@ -100,6 +148,14 @@ enum Command {
         #[arg(long)]
         no_memberof_rebuild: bool,
     },
+    /// Shell completions for `atlassian-dc`.
+    #[command(after_help = "Examples:
+  atlassian-dc completions bash > /etc/bash_completion.d/atlassian-dc
+  atlassian-dc completions zsh > ~/.zfunc/_atlassian-dc")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// The connector's registration facts (OS type, protocol, credential mapping, minimum
     /// permissions, troubleshooting).
     Describe {
@@ -109,6 +165,10 @@ enum Command {
     },
     /// Effective access: who holds which permission on which resource, and through which
     /// grants (every path).
+    #[command(after_help = "Examples:
+  atlassian-dc access inventory.json --account alice
+  atlassian-dc access inventory.json --resource project:ENG --permission ADMINISTER_PROJECTS
+  atlassian-dc access inventory.json --anonymous --format csv --out access.csv")]
     Access {
         /// A JSON or NDJSON inventory (`-` for standard input).
         inventory: PathBuf,
@@ -134,6 +194,9 @@ enum Command {
     },
     /// Why an account holds a permission on a resource: every path of grants, one line per
     /// grant. Exit 0 when it does, 1 when it does not.
+    #[command(after_help = "Examples:
+  atlassian-dc explain inventory.json alice project:ENG BROWSE_PROJECTS
+  atlassian-dc explain inventory.json JIRAUSER10100 system system:administer --json")]
     Explain {
         /// A JSON or NDJSON inventory (`-` for standard input).
         inventory: PathBuf,
@@ -149,6 +212,10 @@ enum Command {
     },
     /// The access review: findings (coverage first, then by severity) as a self-contained HTML
     /// page a reviewer opens offline, or as JSON.
+    #[command(after_help = "Examples:
+  atlassian-dc report inventory.json --out review.html
+  atlassian-dc report inventory.json --since last-quarter.json --out review.html
+  atlassian-dc report inventory.json --format json --dormant-days 180")]
     Report {
         /// A JSON or NDJSON inventory (`-` for standard input).
         inventory: PathBuf,
@@ -166,6 +233,10 @@ enum Command {
         since: Option<PathBuf>,
     },
     /// Compare two inventories of the same system.
+    #[command(after_help = "Examples:
+  atlassian-dc diff old.json new.json
+  atlassian-dc diff old.json new.json --explain
+  atlassian-dc diff old.ndjson new.ndjson --json")]
     Diff {
         /// The older inventory (JSON or NDJSON).
         old: PathBuf,
@@ -198,20 +269,26 @@ fn init_logging(cli: &Cli) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(cli.verbose > 1)
-        .init();
+        .with_target(cli.verbose > 1);
+    if cli.log_format == LogFormat::Json {
+        JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
+        builder.json().with_ansi(false).init();
+    } else {
+        // Colour only for a person at a terminal, and never with NO_COLOR (no-color.org).
+        use std::io::IsTerminal;
+        let colour = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        builder.with_ansi(colour).init();
+    }
 }
 
 /// Prints to stderr (the contract's channel for everything but the result).
 macro_rules! say {
     ($($arg:tt)*) => {{
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!($($arg)*);
-        }
+        $crate::emit(&format!($($arg)*))
     }};
 }
 
@@ -306,6 +383,16 @@ async fn main() -> ExitCode {
             json,
         } => files::explain(inventory, account, resource, permission, *json),
         Command::Describe { json } => describe(*json),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "atlassian-dc",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -15,44 +15,73 @@ use connector::Progress;
 
 use super::{Cli, FAILED, Format, USAGE, settings};
 
-/// A progress line on a terminal: phase, counts, requests per second.
+/// The phase as a person names it, with its size when known.
+fn phase_name(phase: &str, total: Option<u64>) -> String {
+    match (phase, total) {
+        ("memberships", Some(n)) => format!("members of {n} groups"),
+        ("space permissions", Some(n)) => format!("permissions of {n} spaces"),
+        ("member-of", Some(n)) => format!("groups of {n} accounts"),
+        ("roles and schemes", Some(_)) => "project roles and schemes".to_owned(),
+        (phase, _) => phase.to_owned(),
+    }
+}
+
+/// Progress on a terminal, one line per phase (the people side and the project side run at
+/// once): where a phase knows its total, a bar with position, rate and time left; otherwise a
+/// spinner with the count. The client's requests and rate-limit waits follow each.
 fn progress_bar(
     enabled: bool,
 ) -> (
     Option<connector::ProgressFn>,
-    Option<indicatif::ProgressBar>,
+    Option<indicatif::MultiProgress>,
 ) {
     if !enabled {
         return (None, None);
     }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    let shown = bar.clone();
+    let lines = indicatif::MultiProgress::new();
+    let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0}/s", state.per_sec());
+    };
+    let spinner =
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {prefix} {pos} · {msg}")
+            .expect("a valid template");
+    let counted = indicatif::ProgressStyle::with_template(
+        "{spinner} {elapsed:>4} {prefix} [{bar:20}] {pos}/{len} ({rate}, {eta} left) · {msg}",
+    )
+    .expect("a valid template")
+    .with_key("rate", rate)
+    .progress_chars("=> ");
+    let shown = lines.clone();
+    let bars: std::sync::Mutex<std::collections::HashMap<&'static str, indicatif::ProgressBar>> =
+        std::sync::Mutex::default();
     let sink: connector::ProgressFn = Arc::new(move |event: &Progress| {
-        let counts = match event.total {
-            Some(total) => format!("{}/{}", event.done, total),
-            None => event.done.to_string(),
-        };
-        let elapsed = shown.elapsed().as_secs_f64().max(0.001);
-        let mut message = format!(
-            "{:<20} {counts:<16} {} requests ({:.0}/s)",
-            event.phase,
-            event.stats.requests,
-            event.stats.requests as f64 / elapsed
-        );
+        let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = bars.entry(event.phase).or_insert_with(|| {
+            let bar = shown.add(indicatif::ProgressBar::new_spinner());
+            bar.set_style(if event.total.is_some() {
+                counted.clone()
+            } else {
+                spinner.clone()
+            });
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        bar.set_prefix(phase_name(event.phase, event.total));
+        if let Some(total) = event.total {
+            bar.set_length(total);
+        }
+        bar.set_position(event.done);
+        let mut message = format!("{} requests", event.stats.requests);
         if event.stats.rate_limited > 0 || !event.stats.rate_limit_wait.is_zero() {
             message.push_str(&format!(
-                ", rate limited {}× ({:.1?} waiting)",
-                event.stats.rate_limited, event.stats.rate_limit_wait
+                ", rate limited {}× ({} waiting)",
+                event.stats.rate_limited,
+                atlassian_core::human::duration(event.stats.rate_limit_wait)
             ));
         }
-        shown.set_message(message);
+        bar.set_message(message);
     });
-    (Some(sink), Some(bar))
+    (Some(sink), Some(lines))
 }
 
 pub(super) async fn scan(
@@ -93,13 +122,13 @@ pub(super) async fn scan(
     let outcome = tokio::select! {
         outcome = connector::scan_into(&settings, progress, sink.as_dyn()) => outcome,
         _ = tokio::signal::ctrl_c() => {
-            if let Some(bar) = &bar { bar.finish_and_clear(); }
+            if let Some(bar) = &bar { let _ = bar.clear(); }
             say!("interrupted: nothing was written");
             return ExitCode::from(130);
         }
     };
     if let Some(bar) = &bar {
-        bar.finish_and_clear();
+        let _ = bar.clear();
     }
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -172,15 +201,23 @@ fn summarise(
         counts.resources,
         counts.grants
     );
-    say!(
-        "{} requests in {:.1?} ({:.0}/s), {} retries, {} rate-limited ({:.1?} waiting)",
+    let mut line = format!(
+        "{} requests in {} ({:.0}/s)",
         stats.requests,
-        elapsed,
+        atlassian_core::human::duration(elapsed),
         stats.requests as f64 / elapsed.as_secs_f64().max(0.001),
-        stats.retries,
-        stats.rate_limited,
-        stats.rate_limit_wait
     );
+    if stats.retries > 0 {
+        line.push_str(&format!(", {} retried", stats.retries));
+    }
+    if stats.rate_limited > 0 {
+        line.push_str(&format!(
+            ", rate limited {}× ({} waiting)",
+            stats.rate_limited,
+            atlassian_core::human::duration(stats.rate_limit_wait)
+        ));
+    }
+    say!("{line}");
     for gap in summary.coverage.iter().filter(|c| !c.complete) {
         say!(
             "coverage gap: {}: {}",
