@@ -49,7 +49,7 @@ pub mod record;
 pub mod retry;
 pub mod scan;
 pub mod target;
-#[cfg(feature = "test-util")]
+#[cfg(feature = "test-tls")]
 pub mod test_util;
 pub mod version;
 

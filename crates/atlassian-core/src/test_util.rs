@@ -1,6 +1,8 @@
-//! What the product crates' tests need (feature `test-util`): clients for loopback servers with
-//! short retry delays, the recorded fixtures, and a private certificate authority with a TLS
-//! terminator to put HTTPS in front of any loopback server.
+//! What the product crates' tests need: clients for loopback servers with short retry delays,
+//! the recorded fixtures, and a private certificate authority with a TLS terminator to put HTTPS
+//! in front of any loopback server (feature `test-tls`, which `dc-sim` uses); and the replay
+//! server and schema checks (feature `test-util`, for tests only: wiremock and jsonschema are
+//! not built for the demo).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -176,6 +178,7 @@ pub fn read_exchanges(path: &Path) -> Vec<crate::record::Exchange> {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+#[cfg(feature = "test-util")]
 /// A loopback server that answers from recorded exchanges, matched on method, path and query.
 /// A request nothing was recorded for gets a 599 and is remembered in
 /// [`ReplayServer::unmatched`], so a test can insist that a replay asked nothing new.
@@ -185,6 +188,7 @@ pub struct ReplayServer {
     unmatched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
+#[cfg(feature = "test-util")]
 impl std::fmt::Debug for ReplayServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReplayServer")
@@ -193,12 +197,14 @@ impl std::fmt::Debug for ReplayServer {
     }
 }
 
+#[cfg(feature = "test-util")]
 struct Replayer {
     context_path: String,
     answers: std::collections::HashMap<(String, String, String), crate::record::Exchange>,
     unmatched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
+#[cfg(feature = "test-util")]
 impl wiremock::Respond for Replayer {
     fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
         let path = request.url.path();
@@ -248,6 +254,7 @@ impl wiremock::Respond for Replayer {
     }
 }
 
+#[cfg(feature = "test-util")]
 /// A request body as a matching key: canonical JSON without a JSON-RPC `id` (ids are a
 /// counter, so they differ from run to run).
 fn body_key(body: Option<&serde_json::Value>) -> String {
@@ -262,6 +269,7 @@ fn body_key(body: Option<&serde_json::Value>) -> String {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl ReplayServer {
     /// Serves `exchanges` below `context_path` (e.g. `/jira`).
     pub async fn start(exchanges: Vec<crate::record::Exchange>, context_path: &str) -> Self {
@@ -309,6 +317,7 @@ impl ReplayServer {
     }
 }
 
+#[cfg(feature = "test-util")]
 /// Replays every recorded fixture set under `fixtures/<product_dir>/<version>/exchanges.json`
 /// through `scan`, in version-name order, and returns each version's inventory. Panics when a
 /// scan fails or asks for anything not recorded: a fixture set must hold every request the scan
@@ -346,6 +355,7 @@ where
     inventories
 }
 
+#[cfg(feature = "test-util")]
 /// Checks replayed recordings against the simulator's versions (`full_versions`, such as
 /// `9.12.15`): each has its recording (named `major.minor`) and proves every collection of its
 /// small instance; recordings of real servers may sit beside them, complete or not. Returns,
@@ -412,6 +422,7 @@ pub fn assert_same_records(scan: &crate::Inventory, truth: &crate::Inventory) {
     assert_eq!(scan.scanned_as, truth.scanned_as);
 }
 
+#[cfg(feature = "test-util")]
 /// Where a JSON document breaks the inventory schema (empty when it is valid).
 pub fn schema_errors(document: &serde_json::Value) -> Vec<String> {
     let schema: serde_json::Value =
@@ -426,6 +437,7 @@ pub fn schema_errors(document: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+#[cfg(feature = "test-util")]
 /// Asserts that the JSON form of `inventory` validates against the schema.
 pub fn assert_valid(inventory: &crate::Inventory) {
     let mut json = Vec::new();
