@@ -69,6 +69,19 @@ fn probe_client(settings: &ConnectionSettings, base: &BaseUrl) -> Result<Client,
     Client::new(config)
 }
 
+/// Where the root of a bare host redirects on its own origin (anonymously): the first path
+/// segment, as a context path (`/wiki` for `/wiki/homepage.action`), when it is not the root.
+async fn redirected_context(settings: &ConnectionSettings, root: &BaseUrl) -> Option<String> {
+    let client = probe_client(settings, root).ok()?;
+    let response = client.send(&Request::get("/").without_token()).await.ok()?;
+    let segment = response
+        .final_path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()?;
+    (!segment.is_empty() && !segment.contains('.')).then(|| format!("/{segment}"))
+}
+
 /// Finds the product and base URL of `settings.target`.
 pub async fn probe(settings: &ConnectionSettings) -> Result<Probed, ProbeFailure> {
     let root = settings.target.base_url.clone();
@@ -86,10 +99,18 @@ pub async fn probe(settings: &ConnectionSettings) -> Result<Probed, ProbeFailure
         ));
     }
     let mut candidates = vec![root.clone()];
+    if settings.target.host_only
+        && let Some(path) = redirected_context(settings, &root).await
+    {
+        candidates.push(root.with_context_path(&path));
+    }
     if settings.target.host_only {
         // The context paths real installations use; `/wiki` is Confluence's other usual one.
         for path in ["/jira", "/confluence", "/wiki"] {
-            candidates.push(root.with_context_path(path));
+            let base = root.with_context_path(path);
+            if !candidates.contains(&base) {
+                candidates.push(base);
+            }
         }
     }
     let mut notes: Vec<String> = Vec::new();

@@ -296,3 +296,48 @@ async fn dropping_the_scan_stops_it_and_leaves_nothing_marked_complete() {
         "requests went on after the scan was dropped"
     );
 }
+
+/// A bare host whose root redirects (on its own origin) to a context path no list names is
+/// found there: the probe follows the root's redirect, anonymously.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_host_follows_the_roots_redirect_to_its_context_path() {
+    use atlassian_core::test_util::{TestCa, tls_terminator};
+    use wiremock::matchers::{method, path};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("Location", "/collab/homepage.action"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/collab/rest/applinks/1.0/manifest"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"id":"abc","name":"Collab","typeId":"confluence","version":"9.2.3"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let ca = TestCa::new("redirect test CA");
+    let folder = tempfile::tempdir().unwrap();
+    let pem = ca.write_ca_pem(folder.path());
+    let front = tls_terminator(&ca.issue(&["127.0.0.1"]), *server.address()).await;
+    let mut settings = SystemConfig::new(format!("127.0.0.1:{}", front.port()), "NDA1MjValidToken")
+        .validate()
+        .unwrap();
+    settings.ca_cert = Some(pem);
+    let probed = connector::probe(&settings).await.unwrap();
+    assert_eq!(probed.product, connector::Product::Confluence);
+    assert!(
+        probed.base_url.as_str().ends_with("/collab"),
+        "{}",
+        probed.base_url
+    );
+    for request in server.received_requests().await.unwrap() {
+        assert!(
+            !request.headers.contains_key("authorization"),
+            "the probe sent the token"
+        );
+    }
+}

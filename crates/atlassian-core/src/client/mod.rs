@@ -403,6 +403,7 @@ impl Client {
                 body: bytes,
                 method,
                 path: display_path,
+                final_path: url.path().to_owned(),
             };
             if let Some(recorder) = &inner.recorder {
                 recorder.0.record(crate::record::Exchange::from_response(

@@ -22,6 +22,16 @@ pub struct Response {
     pub body: Bytes,
     pub(crate) method: Method,
     pub(crate) path: String,
+    /// The URL path that answered, after same-origin redirects.
+    pub(crate) final_path: String,
+}
+
+impl Response {
+    /// The URL path that gave this answer, after any same-origin redirects (`/wiki/` when the
+    /// root redirected there).
+    pub fn final_path(&self) -> &str {
+        &self.final_path
+    }
 }
 
 impl fmt::Debug for Response {
