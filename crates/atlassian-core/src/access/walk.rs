@@ -92,22 +92,13 @@ impl<'i> AccessIndex<'i> {
         permission: Option<&str>,
         anonymous: bool,
     ) -> Result<Vec<AccessRow<'i>>, AccessError> {
-        let Some(range) = self.on_resource.get(resource).cloned() else {
-            return Ok(Vec::new());
-        };
         let what = || format!("resource {resource}");
         let mut budget = Budget {
             left: MAX_PATHS,
             what: &what,
         };
-        let mut chains: Vec<Vec<GrantId>> = Vec::new();
-        for t in range {
-            if permission.is_some_and(|p| self.grants[t].permission != p) {
-                continue;
-            }
-            let mut reversed = vec![t as GrantId];
-            self.backward(&mut reversed, &mut chains, &mut budget)?;
-        }
+        let chains =
+            self.chains_to(resource, |p| permission.is_none_or(|q| p == q), &mut budget)?;
         // (who, chain, group): who is 0 for anonymous, else the account id + 1, so that the
         // anonymous rows sort first.
         let mut held: Vec<(u32, usize, Option<GroupId>)> = Vec::new();
@@ -168,20 +159,13 @@ impl<'i> AccessIndex<'i> {
         resource: &str,
         permission: Option<&str>,
     ) -> Result<Vec<AccessPath<'i>>, AccessError> {
-        let Some(range) = self.on_resource.get(resource).cloned() else {
-            return Ok(Vec::new());
-        };
         let what = || format!("resource {resource}");
         let mut budget = Budget {
             left: MAX_PATHS,
             what: &what,
         };
-        let mut chains: Vec<Vec<GrantId>> = Vec::new();
-        for t in range {
-            if permission.is_none_or(|p| self.grants[t].permission == p) {
-                self.backward(&mut vec![t as GrantId], &mut chains, &mut budget)?;
-            }
-        }
+        let mut chains =
+            self.chains_to(resource, |p| permission.is_none_or(|q| p == q), &mut budget)?;
         chains.sort_unstable();
         Ok(chains
             .iter()
@@ -269,20 +253,16 @@ impl<'i> AccessIndex<'i> {
         resource: &str,
         permissions: &[&str],
     ) -> Result<usize, AccessError> {
-        let Some(range) = self.on_resource.get(resource).cloned() else {
-            return Ok(0);
-        };
         let what = || format!("resource {resource}");
         let mut budget = Budget {
             left: MAX_PATHS,
             what: &what,
         };
-        let mut chains: Vec<Vec<GrantId>> = Vec::new();
-        for t in range {
-            if permissions.is_empty() || permissions.contains(&self.grants[t].permission.as_str()) {
-                self.backward(&mut vec![t as GrantId], &mut chains, &mut budget)?;
-            }
-        }
+        let chains = self.chains_to(
+            resource,
+            |p| permissions.is_empty() || permissions.contains(&p),
+            &mut budget,
+        )?;
         let mut entries: Vec<GrantId> = chains.iter().map(|c| c[0]).collect();
         entries.sort_unstable();
         entries.dedup();
@@ -331,6 +311,23 @@ impl<'i> AccessIndex<'i> {
             .get(at)
             .filter(|g| g.permission == permission)
             .map(|_| self.pair[start + at])
+    }
+
+    /// Every chain (entry grant first) ending at a grant on `resource` whose permission `keep`
+    /// accepts: the backward walk every resource question starts with.
+    fn chains_to(
+        &self,
+        resource: &str,
+        keep: impl Fn(&str) -> bool,
+        budget: &mut Budget<'_>,
+    ) -> Result<Vec<Vec<GrantId>>, AccessError> {
+        let mut chains = Vec::new();
+        for t in self.on_resource.get(resource).cloned().unwrap_or(0..0) {
+            if keep(&self.grants[t].permission) {
+                self.backward(&mut vec![t as GrantId], &mut chains, budget)?;
+            }
+        }
+        Ok(chains)
     }
 
     /// The grants that may follow `g` in a path.

@@ -119,6 +119,7 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `severity` when it has items; with none, nothing was found: `info`.
     fn new(
         id: &'static str,
         severity: Severity,
@@ -127,7 +128,11 @@ impl Finding {
     ) -> Self {
         Self {
             id,
-            severity,
+            severity: if items.is_empty() {
+                Severity::Info
+            } else {
+                severity
+            },
             title: title.into(),
             count: items.len(),
             items,
@@ -287,8 +292,6 @@ fn anonymous_access(
     items.sort_by_key(|i| !is_administrative(i.label.rsplit(' ').next().unwrap_or("")));
     let severity = if admin {
         Severity::Critical
-    } else if items.is_empty() {
-        Severity::Info
     } else {
         Severity::High
     };
@@ -345,11 +348,7 @@ fn broad_administration(
     }
     items.sort_by_key(|item| std::cmp::Reverse(item.0));
     let items: Vec<Item> = items.into_iter().map(|(_, i)| i).collect();
-    let severity = if items.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Critical
-    };
+    let severity = Severity::Critical;
     Ok(Finding::new(
         "broad-administration",
         severity,
@@ -434,11 +433,7 @@ fn inactive_with_access(inventory: &Inventory, index: &AccessIndex<'_>) -> Findi
                 .collect(),
         });
     }
-    let severity = if items.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Medium
-    };
+    let severity = Severity::Medium;
     Finding::new(
         "inactive-with-access",
         severity,
@@ -458,11 +453,7 @@ fn account_grants(inventory: &Inventory) -> Finding {
             evidence: vec![Evidence::grant(g)],
         })
         .collect();
-    let severity = if items.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Low
-    };
+    let severity = Severity::Low;
     Finding::new(
         "account-grants",
         severity,
@@ -503,11 +494,7 @@ fn empty_group_grants(inventory: &Inventory) -> Finding {
             evidence: vec![Evidence::grant(g)],
         })
         .collect();
-    let severity = if items.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Low
-    };
+    let severity = Severity::Low;
     Finding::new(
         "empty-group-grants",
         severity,
@@ -540,11 +527,7 @@ fn unused_groups(inventory: &Inventory) -> Finding {
         .collect();
     Finding::new(
         "unused-groups",
-        if items.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Low
-        },
+        Severity::Low,
         format!("Groups with neither members nor grants: {}", items.len()),
         items,
     )
@@ -569,11 +552,7 @@ fn ungrouped_accounts(inventory: &Inventory) -> Finding {
         .collect();
     Finding::new(
         "ungrouped-accounts",
-        if items.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Low
-        },
+        Severity::Low,
         format!("Accounts in no group: {}", items.len()),
         items,
     )
@@ -598,11 +577,7 @@ fn shared_email(inventory: &Inventory) -> Finding {
         .collect();
     Finding::new(
         "shared-email",
-        if items.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Medium
-        },
+        Severity::Medium,
         format!(
             "E-mail addresses shared by several accounts: {}",
             items.len()
@@ -620,11 +595,7 @@ fn deleted_role_actors(inventory: &Inventory) -> Finding {
         .collect();
     Finding::new(
         "deleted-role-actors",
-        if items.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Low
-        },
+        Severity::Low,
         format!("Role actors that are deleted users: {}", items.len()),
         items,
     )
@@ -678,11 +649,7 @@ fn dormant(inventory: &Inventory, options: &ReviewOptions) -> Finding {
     let items: Vec<Item> = items.into_iter().map(|(_, item)| item).collect();
     Finding::new(
         "dormant-accounts",
-        if items.is_empty() {
-            Severity::Info
-        } else {
-            Severity::Medium
-        },
+        Severity::Medium,
         format!(
             "Dormant accounts (no login for {} days): {}{}",
             options.dormant_days,
