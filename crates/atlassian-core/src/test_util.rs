@@ -131,7 +131,7 @@ pub fn server_tls_config(cert: &ServerCert) -> Arc<tokio_rustls::rustls::ServerC
 
     let certs = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).expect("cert PEM")];
     let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("key PEM");
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocol versions")

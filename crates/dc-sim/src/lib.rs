@@ -18,6 +18,7 @@
 //!
 //! let data = generate(Product::Jira, Scale::TINY, 1);
 //! let sim = Sim::start(SimConfig::new(data, Version::parse("9.12.15").unwrap())).await?;
+//! atlassian_core::install_crypto_provider(); // reqwest's rustls needs one before its first client
 //! let answer = reqwest::Client::new()
 //!     .get(format!("{}/rest/api/2/myself", sim.base_url()))
 //!     .bearer_auth(sim.token(TokenRole::Admin))

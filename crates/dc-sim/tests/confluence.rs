@@ -235,6 +235,7 @@ impl Answer {
 }
 
 fn client() -> reqwest::Client {
+    atlassian_core::install_crypto_provider();
     reqwest::Client::builder().build().expect("a client")
 }
 
@@ -1621,7 +1622,7 @@ async fn probes_manifest_server_information_and_jira_serverinfo() {
 #[tokio::test]
 async fn json_rpc_needs_the_json_content_type() {
     let sim = serve(small(), "8.5.17").await;
-    let response = reqwest::Client::new()
+    let response = client()
         .post(format!(
             "{}/rpc/json-rpc/confluenceservice-v2/getSpacePermissionSets",
             sim.base_url()

@@ -293,6 +293,7 @@ async fn start(data: Dataset, v: &str) -> Sim {
 }
 
 fn client() -> reqwest::Client {
+    atlassian_core::install_crypto_provider();
     reqwest::Client::builder().build().expect("a client")
 }
 

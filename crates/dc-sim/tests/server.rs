@@ -14,6 +14,7 @@ fn config() -> SimConfig {
 }
 
 fn client() -> reqwest::Client {
+    atlassian_core::install_crypto_provider();
     reqwest::Client::builder().build().unwrap()
 }
 
@@ -224,6 +225,7 @@ async fn https_with_a_private_ca() {
     let sim = Sim::start(c).await.unwrap();
     assert!(sim.base_url().starts_with("https://127.0.0.1:"));
     let pem = std::fs::read(sim.ca_pem_path().unwrap()).unwrap();
+    atlassian_core::install_crypto_provider();
     let trusting = reqwest::Client::builder()
         .tls_certs_only(vec![reqwest::Certificate::from_pem(&pem).unwrap()])
         .build()

@@ -140,10 +140,24 @@ impl fmt::Debug for Client {
     }
 }
 
+/// rustls with *ring* as its crypto: it builds in seconds where aws-lc-rs (reqwest's default)
+/// compiles a C library for a minute or more on a small machine, and it offers what a Data
+/// Center's TLS needs (TLS 1.2 and 1.3, ECDSA, RSA, Ed25519). An application that installed
+/// its own provider first keeps it. [`Client::new`] calls it; a program that builds its own
+/// `reqwest` client beside ours (a test, say) calls it first.
+pub fn install_crypto_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Err means a provider is already installed: that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Client {
     /// Builds the client: TLS roots (system plus the optional bundle), timeouts, User-Agent,
     /// no automatic redirects.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
