@@ -53,7 +53,10 @@ pub mod target;
 pub mod test_util;
 pub mod version;
 
-pub use client::{Client, ClientConfig, ClientStats, Request, Response, install_crypto_provider};
+pub use client::{
+    Client, ClientConfig, ClientStats, DEFAULT_MAX_BODY_BYTES, Request, Response,
+    install_crypto_provider,
+};
 pub use credential::Token;
 pub use error::{ApiErrorBody, Error, TransportKind, error_chain};
 pub use inventory::{

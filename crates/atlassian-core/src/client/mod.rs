@@ -61,7 +61,14 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Receives every answer (fixtures are recorded this way).
     pub recorder: Option<crate::record::RecorderHandle>,
+    /// The most bytes one answer may hold; a longer one is [`Error::BodyTooLarge`] and is
+    /// never read past this. The largest real answers (a page of 1,000 users, a big space's
+    /// permission sets) are a few megabytes.
+    pub max_body_bytes: u64,
 }
+
+/// The default [`ClientConfig::max_body_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 << 20;
 
 impl ClientConfig {
     /// The documented defaults: 30 s timeout, concurrency 8, system roots only.
@@ -76,6 +83,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             user_agent: USER_AGENT.to_owned(),
             recorder: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -128,6 +136,7 @@ struct Inner {
     limiter: Arc<ConcurrencyLimiter>,
     counters: Counters,
     recorder: Option<crate::record::RecorderHandle>,
+    max_body_bytes: u64,
 }
 
 impl fmt::Debug for Client {
@@ -212,6 +221,7 @@ impl Client {
                 limiter: ConcurrencyLimiter::new(config.concurrency),
                 counters: Counters::default(),
                 recorder: config.recorder,
+                max_body_bytes: config.max_body_bytes,
             }),
         })
     }
@@ -269,7 +279,14 @@ impl Client {
             drop(permit);
             let (status, headers, bytes) = match outcome {
                 Ok(parts) => parts,
-                Err(source) => {
+                Err(SendFailure::TooLarge) => {
+                    return Err(Error::BodyTooLarge {
+                        method,
+                        path: display_path,
+                        limit: inner.max_body_bytes,
+                    });
+                }
+                Err(SendFailure::Transport(source)) => {
                     let error = Error::Transport {
                         method: method.clone(),
                         path: display_path.clone(),
@@ -435,7 +452,7 @@ impl Client {
         url: &Url,
         body: Option<&Bytes>,
         send_token: bool,
-    ) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
+    ) -> Result<(StatusCode, HeaderMap, Bytes), SendFailure> {
         let inner = &self.inner;
         let mut builder = inner.http.request(method.clone(), url.clone());
         // The origin policy, checked at the last moment: the token goes to the base URL's
@@ -451,11 +468,26 @@ impl Client {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = builder.send().await?;
+        let mut response = builder.send().await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await?;
-        Ok((status, headers, bytes))
+        // Read in chunks up to the limit, so that an endless answer costs at most the limit
+        // (the client's timeout bounds the time: it runs until the body's last byte).
+        let limit = inner.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(SendFailure::TooLarge);
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(SendFailure::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, headers, body.freeze()))
     }
 
     /// Sends a request and decodes a successful JSON answer.
@@ -473,6 +505,20 @@ impl Client {
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Why one try got no answer to decide on.
+enum SendFailure {
+    /// The transport failed (connect, TLS, timeout, a broken body).
+    Transport(reqwest::Error),
+    /// The answer was longer than [`ClientConfig::max_body_bytes`].
+    TooLarge,
+}
+
+impl From<reqwest::Error> for SendFailure {
+    fn from(error: reqwest::Error) -> Self {
+        Self::Transport(error)
     }
 }
 

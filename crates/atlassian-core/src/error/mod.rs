@@ -117,6 +117,22 @@ pub enum Error {
         location: String,
     },
 
+    /// An answer larger than the client accepts ([`crate::ClientConfig::max_body_bytes`]): no
+    /// real answer comes near it, so whatever serves this address is not behaving like Jira or
+    /// Confluence. Reading stopped at the limit.
+    #[error(
+        "{method} {path}: the answer is larger than {limit} bytes, the most one answer may hold \
+         (a real answer is far smaller); reading stopped there"
+    )]
+    BodyTooLarge {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below the base URL.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// The server answered a request that needs the token as the anonymous user: the token was
     /// not accepted (some servers answer an unknown token so, with 200, instead of 401).
     #[error(
@@ -196,6 +212,7 @@ impl Error {
             | Self::Decode { method, path, .. }
             | Self::CrossOriginRedirect { method, path, .. }
             | Self::TooManyRedirects { method, path, .. }
+            | Self::BodyTooLarge { method, path, .. }
             | Self::TokenNotAccepted { method, path } => Some((method, path)),
             Self::Config(_) | Self::Inventory(_) | Self::WrongProduct { .. } => None,
         }

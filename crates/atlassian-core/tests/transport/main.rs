@@ -1,6 +1,7 @@
 //! The transport against loopback servers: retries, rate limits, the origin policy, paging,
 //! TLS with a private CA, error reporting, and the token's secrecy.
 
+mod endless;
 mod errors;
 mod origin;
 mod paging;
