@@ -23,7 +23,7 @@ mod jira;
 mod names;
 
 pub use directory::LOGIN_REFERENCE;
-pub use names::NON_LATIN;
+pub use names::{HOSTILE, NON_LATIN, make_hostile};
 
 use crate::dataset::{Dataset, Product, Settings, TokenDef, TokenRole};
 

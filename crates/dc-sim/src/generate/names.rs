@@ -83,3 +83,91 @@ pub(super) fn awkward_group_name(i: u32, rng: &mut Rng) -> String {
         _ => format!("{team}-users-{i}"),
     }
 }
+
+/// What a hostile server puts in names: terminal control sequences (colour, clearing the
+/// screen, an OSC 8 hyperlink, a window title), carriage returns and backspaces that overwrite
+/// what was printed, C1 controls, DEL, and Unicode bidirectional overrides, isolates and marks
+/// that reorder what a reviewer reads.
+pub const HOSTILE: [&str; 12] = [
+    "\u{1b}[31mred\u{1b}[0m",
+    "\u{1b}[2J\u{1b}[H",
+    "\u{1b}]8;;https://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\",
+    "\u{1b}]0;owned\u{7}",
+    "ok\rFORGED",
+    "admin\u{8}\u{8}\u{8}\u{8}\u{8}guest",
+    "\u{9b}31m\u{85}\u{7f}\0",
+    "\u{202e}exe.txt",
+    "\u{2066}\u{2067}iso\u{2069}\u{2069}",
+    "\u{202a}\u{202b}\u{202c}\u{202d}",
+    "\u{200e}\u{200f}\u{061c}",
+    "tab\tnew\nline",
+];
+
+/// Gives `data` names that attack: after [`generate`](super::generate), so a dataset without
+/// it is byte for byte what it was. Deterministic, and consistent everywhere a name is used
+/// (permission-scheme holders name groups): the ground truth holds the names exactly.
+///
+/// - accounts: the token owner's display name and e-mail, then every fifth account's display
+///   name, every seventh's e-mail and every eleventh's username (keys stay: they are the
+///   identity);
+/// - groups: every third group but the products' own (`jira-*`, `confluence-*`);
+/// - Jira: every project's name, and a user deleted from the directory, still in a role of the
+///   first project under a hostile old key (the scan warns about it, quoting it);
+/// - Confluence: every space's name.
+pub fn make_hostile(data: &mut crate::dataset::Dataset) {
+    let mut next = 0usize;
+    let mut payload = || {
+        let p = HOSTILE[next % HOSTILE.len()];
+        next += 1;
+        p
+    };
+    for (i, user) in data.users.iter_mut().enumerate() {
+        if i == 0 || i % 5 == 4 {
+            user.display_name = format!("{}{}", user.display_name, payload());
+        }
+        if (i == 0 || i % 7 == 6)
+            && let Some(email) = &mut user.email
+        {
+            *email = format!("{}{email}", payload());
+        }
+        if i % 11 == 10 {
+            user.username = format!("{}{}", user.username, payload());
+        }
+    }
+    let mut renamed = Vec::new();
+    for (i, group) in data.groups.iter_mut().enumerate() {
+        if i % 3 == 2 && !group.name.starts_with("jira-") && !group.name.starts_with("confluence-")
+        {
+            let name = format!("{}{}", group.name, payload());
+            renamed.push((std::mem::replace(&mut group.name, name.clone()), name));
+        }
+    }
+    for scheme in &mut data.permission_schemes {
+        for grant in &mut scheme.grants {
+            if grant.holder.holder_type != "group" {
+                continue;
+            }
+            if let Some(parameter) = &mut grant.holder.parameter
+                && let Some((_, new)) = renamed.iter().find(|(old, _)| old == parameter)
+            {
+                *parameter = new.clone();
+            }
+        }
+    }
+    for project in &mut data.projects {
+        project.name = format!("{}{}", project.name, payload());
+    }
+    if let Some((_, actors)) = data
+        .projects
+        .first_mut()
+        .and_then(|p| p.role_actors.first_mut())
+    {
+        actors.push(crate::dataset::Actor::DeletedUser(format!(
+            "JIRAUSER999999{}",
+            HOSTILE[0]
+        )));
+    }
+    for space in &mut data.spaces {
+        space.name = format!("{}{}", space.name, payload());
+    }
+}
