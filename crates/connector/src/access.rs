@@ -237,7 +237,10 @@ impl Table<'_> {
 
     fn finish<'g>(mut self, conditional: impl Iterator<Item = &'g Grant>) -> std::io::Result<()> {
         self.conditional = conditional
-            .map(|g| format!("  {} {} to {}", g.resource, g.permission, g.subject))
+            .map(|g| {
+                let line = format!("  {} {} to {}", g.resource, g.permission, g.subject);
+                atlassian_core::human::inert(&line).into_owned()
+            })
             .collect();
         writeln!(self.out, "{} rows", self.rows)?;
         if !self.conditional.is_empty() {
@@ -253,8 +256,10 @@ impl Table<'_> {
     }
 }
 
-/// `text` cut or padded to `width` characters (a cut ends in `…`).
+/// `text` [`inert`](atlassian_core::human::inert) (a name's controls shown, not obeyed), then
+/// cut or padded to `width` characters (a cut ends in `…`).
 fn fit(text: &str, width: usize) -> String {
+    let text = atlassian_core::human::inert(text);
     let count = text.chars().count();
     if count <= width {
         format!("{text}{}", " ".repeat(width - count))
@@ -366,7 +371,18 @@ pub fn explain_lines(account: &Account, row: &AccessRow<'_>) -> Vec<String> {
             say(&mut lines, text);
         }
     }
+    inert_lines(lines)
+}
+
+/// Every line [`inert`](atlassian_core::human::inert): the lines quote names from the inventory.
+fn inert_lines(lines: Vec<String>) -> Vec<String> {
     lines
+        .into_iter()
+        .map(|line| match atlassian_core::human::inert(&line) {
+            std::borrow::Cow::Borrowed(_) => line,
+            std::borrow::Cow::Owned(shown) => shown,
+        })
+        .collect()
 }
 
 /// What `explain` prints when no path confers the permission.
@@ -387,5 +403,5 @@ pub fn not_held_lines(
             lines.push(format!("  {}", subject_phrase(&grant.subject)));
         }
     }
-    lines
+    inert_lines(lines)
 }

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use atlassian_core::access::{AccessError, AccessIndex, AccessRow};
+use atlassian_core::human::inert;
 use atlassian_core::{Account, Grant, Inventory, Membership};
 use serde::Serialize;
 
@@ -279,7 +280,8 @@ fn describe(effect: &str, cause: &Cause, accounts: usize) -> String {
     }
 }
 
-/// The table for a person: one line per change, then the permissions and resources.
+/// The table for a person: one line per change, then the permissions and resources; every
+/// line [`inert`].
 pub fn to_human(explained: &ExplainedChanges) -> String {
     let mut out = format!(
         "{} access rows gained, {} lost\n",
@@ -296,14 +298,18 @@ pub fn to_human(explained: &ExplainedChanges) -> String {
             }
         };
         let mark = if c.administrative { " [admin]" } else { "" };
-        out.push_str(&format!(
-            "{:<6} {}{mark}\n       {} rows: {} on {}\n",
-            c.effect,
-            c.change,
+        // Each line inert as a whole: the change quotes names from the inventories.
+        let change = format!("{:<6} {}{mark}", c.effect, c.change);
+        let rows = format!(
+            "       {} rows: {} on {}",
             c.rows,
             list(&c.permissions),
             list(&c.resources)
-        ));
+        );
+        for line in [change, rows] {
+            out.push_str(&inert(&line));
+            out.push('\n');
+        }
     }
     out
 }

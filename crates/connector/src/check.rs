@@ -168,30 +168,36 @@ fn report(
 }
 
 impl TestReport {
-    /// The human form: a verdict, what to do, and the checks.
+    /// The human form: a verdict, what to do, and the checks. Each line is made
+    /// [`inert`](atlassian_core::human::inert) whole: the version, the token's owner and the
+    /// checks' details come from the server, and a newline in them is shown, not obeyed.
     pub fn to_human(&self) -> String {
         let mut out = String::new();
+        let mut line = |text: String| {
+            out.push_str(&atlassian_core::human::inert(&text));
+            out.push('\n');
+        };
         if self.ok {
-            out.push_str(&format!("OK: {}\n", self.message));
+            line(format!("OK: {}", self.message));
         } else {
-            out.push_str(&format!("FAILED ({}): {}\n", self.diagnosis, self.message));
+            line(format!("FAILED ({}): {}", self.diagnosis, self.message));
         }
         if let Some(product) = self.product {
-            out.push_str(&format!(
-                "  server:  {product} {} at {}\n",
+            line(format!(
+                "  server:  {product} {} at {}",
                 self.version.as_deref().unwrap_or("(version unknown)"),
                 self.base_url
             ));
         }
         if let Some(user) = &self.user {
-            out.push_str(&format!("  token:   belongs to {user}\n"));
+            line(format!("  token:   belongs to {user}"));
         }
         if !self.resolution.is_empty() {
-            out.push_str(&format!("  to fix:  {}\n", self.resolution));
+            line(format!("  to fix:  {}", self.resolution));
         }
         for check in &self.checks {
             let mark = if check.ok { "ok  " } else { "FAIL" };
-            out.push_str(&format!("  [{mark}] {}: {}\n", check.name, check.detail));
+            line(format!("  [{mark}] {}: {}", check.name, check.detail));
         }
         out
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use atlassian_core::human::inert;
 use atlassian_core::{Account, Grant, Group, Inventory, Membership, Resource};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -231,29 +232,40 @@ impl Diff {
     }
 
     /// The human form: a warning for coverage that no longer allows comparison, then a table.
+    /// Each line is made [`inert`] as a whole: a name's control characters and newlines are
+    /// shown, never obeyed.
     pub fn to_human(&self) -> String {
         let mut out = String::new();
-        out.push_str(&format!(
-            "{} {}: {} → {}\n",
-            self.system["product"].as_str().unwrap_or_default(),
-            self.system["base_url"].as_str().unwrap_or_default(),
-            self.old["generated_at"].as_str().unwrap_or_default(),
-            self.new["generated_at"].as_str().unwrap_or_default()
-        ));
+        push_line(
+            &mut out,
+            &format!(
+                "{} {}: {} → {}",
+                self.system["product"].as_str().unwrap_or_default(),
+                self.system["base_url"].as_str().unwrap_or_default(),
+                self.old["generated_at"].as_str().unwrap_or_default(),
+                self.new["generated_at"].as_str().unwrap_or_default()
+            ),
+        );
         for change in &self.coverage.changed {
             let [old, new] = change.complete;
             if old == Some(true) && new != Some(true) {
-                out.push_str(&format!(
-                    "WARNING: {} was complete and is not now: the inventories cannot be compared there\n",
-                    change.collection
-                ));
+                push_line(
+                    &mut out,
+                    &format!(
+                        "WARNING: {} was complete and is not now: the inventories cannot be compared there",
+                        change.collection
+                    ),
+                );
             } else {
-                out.push_str(&format!(
-                    "note: {} completeness {} → {}\n",
-                    change.collection,
-                    show(old),
-                    show(new)
-                ));
+                push_line(
+                    &mut out,
+                    &format!(
+                        "note: {} completeness {} → {}",
+                        change.collection,
+                        show(old),
+                        show(new)
+                    ),
+                );
             }
         }
         if self.is_empty() {
@@ -314,6 +326,21 @@ impl Diff {
     }
 }
 
+/// A changed value as a person reads it: a string in quotes as it is (the line is made inert
+/// whole, once), anything else as JSON.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    }
+}
+
+/// Appends one line of the table, [`inert`].
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(&inert(line));
+    out.push('\n');
+}
+
 fn show(v: Option<bool>) -> &'static str {
     match v {
         Some(true) => "complete",
@@ -334,10 +361,10 @@ fn section<T>(
     }
     out.push_str(&format!("{name}: +{} −{}\n", added.len(), removed.len()));
     for t in added {
-        out.push_str(&format!("  + {}\n", line(t)));
+        push_line(out, &format!("  + {}", line(t)));
     }
     for t in removed {
-        out.push_str(&format!("  - {}\n", line(t)));
+        push_line(out, &format!("  - {}", line(t)));
     }
 }
 
@@ -347,8 +374,8 @@ fn changed(out: &mut String, changed: &[Changed]) {
         let what: Vec<String> = c
             .changes
             .iter()
-            .map(|(field, [a, b])| format!("{field} {a} → {b}"))
+            .map(|(field, [a, b])| format!("{field} {} → {}", value_text(a), value_text(b)))
             .collect();
-        out.push_str(&format!("  ~ {id}: {}\n", what.join("; ")));
+        push_line(out, &format!("  ~ {id}: {}", what.join("; ")));
     }
 }

@@ -14,8 +14,11 @@ const SHOWN_ITEMS: usize = 200;
 /// Bars per chart.
 const BARS: usize = 12;
 
-/// `text` safe in HTML text and attribute values.
+/// `text` safe in HTML text and attribute values: markup escaped, and control characters
+/// (terminal escapes, bidirectional overrides and isolates) shown as visible escapes
+/// ([`inert`](atlassian_core::human::inert), the rule of every human output), not obeyed.
 pub fn escape(text: &str) -> String {
+    let text = atlassian_core::human::inert(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -24,13 +27,6 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters (terminal escapes, bidirectional overrides) shown, not obeyed.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
             c => out.push(c),
         }
     }

@@ -4,6 +4,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use atlassian_core::error_chain;
+// The human forms make every name inert line by line; at the print site, the last line of
+// defence: no control character but the newline and the tab reaches the terminal.
+use atlassian_core::human::inert_lines;
 use atlassian_core::inventory::{Inventory, InventoryError};
 
 use super::{AccessFormatArg, FAILED, USAGE};
@@ -35,7 +38,7 @@ pub(super) fn diff(old: &Path, new: &Path, json: bool, explain: bool) -> ExitCod
                 serde_json::to_string_pretty(&explained).expect("the changes serialise")
             );
         } else {
-            print!("{}", connector::changes::to_human(&explained));
+            print!("{}", inert_lines(&connector::changes::to_human(&explained)));
         }
     } else if json {
         println!(
@@ -43,7 +46,7 @@ pub(super) fn diff(old: &Path, new: &Path, json: bool, explain: bool) -> ExitCod
             serde_json::to_string_pretty(&diff).expect("the diff serialises")
         );
     } else {
-        print!("{}", diff.to_human());
+        print!("{}", inert_lines(&diff.to_human()));
     }
     if diff.is_empty() {
         ExitCode::SUCCESS
@@ -171,7 +174,7 @@ pub(super) fn explain(
             None => connector::access::not_held_lines(account, resource, permission, &conditional),
         };
         for line in lines {
-            println!("{line}");
+            println!("{}", inert_lines(&line));
         }
     }
     note_incomplete(&index, "this answer");

@@ -78,9 +78,10 @@ fn emit(text: &str) {
             "fields": {"message": text},
             "target": "atlassian_dc",
         });
-        eprintln!("{line}");
+        eprintln!("{}", logging::json_inert(&line.to_string()));
     } else {
-        eprintln!("{text}");
+        // One line, whatever the server put in the names it quotes.
+        eprintln!("{}", atlassian_core::human::inert(text));
     }
 }
 
@@ -275,13 +276,20 @@ fn init_logging(cli: &Cli) {
         .with_target(cli.verbose > 1);
     if cli.log_format == LogFormat::Json {
         JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
-        builder.json().with_ansi(false).init();
+        builder
+            .json()
+            .with_ansi(false)
+            .with_writer(|| logging::JsonStderr)
+            .init();
     } else {
         // Colour only for a person at a terminal, and never with NO_COLOR (no-color.org).
         use std::io::IsTerminal;
         let colour = std::io::stderr().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        builder.with_ansi(colour).init();
+        builder
+            .fmt_fields(logging::InertFields)
+            .with_ansi(colour)
+            .init();
     }
 }
 
@@ -293,6 +301,7 @@ macro_rules! say {
 }
 
 mod files;
+mod logging;
 mod scan;
 
 fn settings(cli: &Cli, target: &str) -> Result<ConnectionSettings, String> {
@@ -416,7 +425,7 @@ async fn test(cli: &Cli, target: &str, json: bool) -> ExitCode {
             serde_json::to_string_pretty(&report).expect("the report serialises")
         );
     } else {
-        print!("{}", report.to_human());
+        print!("{}", atlassian_core::human::inert_lines(&report.to_human()));
     }
     if report.ok {
         ExitCode::SUCCESS
