@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tokio::net::{TcpListener, TcpStream};
@@ -71,7 +71,7 @@ impl std::fmt::Debug for TestCa {
 /// A server certificate and its key, in PEM.
 #[derive(Clone, Debug)]
 pub struct ServerCert {
-    /// The certificate.
+    /// The certificate, followed by the chain the server sends with it (if any).
     pub cert_pem: String,
     /// The private key.
     pub key_pem: String,
@@ -106,18 +106,119 @@ impl TestCa {
 
     /// A server certificate for `names` (DNS names or IP addresses).
     pub fn issue(&self, names: &[&str]) -> ServerCert {
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let mut params = CertificateParams::new(names).expect("server params");
+        sign_leaf(leaf_params(names), &self.issuer)
+    }
+
+    /// A server certificate for `names`, valid from `not_before` until `not_after` (to the
+    /// second).
+    pub fn issue_valid(
+        &self,
+        names: &[&str],
+        not_before: SystemTime,
+        not_after: SystemTime,
+    ) -> ServerCert {
+        // rcgen's time type, reached from the epoch (this crate does not name the `time` crate).
+        let since_epoch = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .expect("a time after 1970")
+        };
+        let mut params = leaf_params(names);
+        params.not_before = rcgen::date_time_ymd(1970, 1, 1) + since_epoch(not_before);
+        params.not_after = rcgen::date_time_ymd(1970, 1, 1) + since_epoch(not_after);
+        sign_leaf(params, &self.issuer)
+    }
+
+    /// A server certificate for `names` issued by an intermediate CA that this CA issued: first
+    /// the leaf alone (what a server that omits its intermediate sends), then the leaf followed
+    /// by the intermediate (the full chain).
+    pub fn issue_via_intermediate(&self, names: &[&str]) -> (ServerCert, ServerCert) {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params
             .distinguished_name
-            .push(DnType::CommonName, "atlassian-dc test server");
-        let key = KeyPair::generate().expect("server key");
-        let cert = params
+            .push(DnType::CommonName, "atlassian-dc test intermediate");
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate().expect("intermediate key");
+        let intermediate = params
             .signed_by(&key, &self.issuer)
-            .expect("server certificate");
-        ServerCert {
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            .expect("intermediate certificate");
+        let leaf = sign_leaf(leaf_params(names), &Issuer::new(params, key));
+        let full_chain = ServerCert {
+            cert_pem: format!("{}{}", leaf.cert_pem, intermediate.pem()),
+            key_pem: leaf.key_pem.clone(),
+        };
+        (leaf, full_chain)
+    }
+}
+
+/// A server certificate's parameters: `names` as subject alternative names, a fixed common name.
+fn leaf_params(names: &[&str]) -> CertificateParams {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names).expect("server params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "atlassian-dc test server");
+    params
+}
+
+fn sign_leaf(params: CertificateParams, issuer: &Issuer<'_, KeyPair>) -> ServerCert {
+    let key = KeyPair::generate().expect("server key");
+    let cert = params.signed_by(&key, issuer).expect("server certificate");
+    ServerCert {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+/// A server certificate that lies, each in its own way, for the tests of what the client says
+/// about it. Issued by a [`TestCa`] the client trusts (except [`SelfSigned`](Self::SelfSigned)),
+/// so that the one lie is the only thing wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadCert {
+    /// Issued for `jira.example.com` only, whatever host the client asks for.
+    NameMismatch,
+    /// Valid from two years ago until a year ago.
+    Expired,
+    /// Valid from a year from now until two years from now.
+    NotYetValid,
+    /// The leaf signs itself: no CA issued it.
+    SelfSigned,
+    /// Issued by an intermediate CA (itself issued by the trusted root) that the server does
+    /// not send: the server sends its leaf alone.
+    MissingIntermediate,
+}
+
+impl BadCert {
+    /// Every kind, in order.
+    pub const ALL: [Self; 5] = [
+        Self::NameMismatch,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::SelfSigned,
+        Self::MissingIntermediate,
+    ];
+
+    /// The only name a [`BadCert::NameMismatch`] certificate has.
+    pub const OTHER_NAME: &'static str = "jira.example.com";
+
+    /// The certificate, for `names` (ignored by [`BadCert::NameMismatch`]), issued under `ca`.
+    pub fn issue(self, ca: &TestCa, names: &[&str]) -> ServerCert {
+        const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+        let now = SystemTime::now();
+        match self {
+            Self::NameMismatch => ca.issue(&[Self::OTHER_NAME]),
+            Self::Expired => ca.issue_valid(names, now - 2 * YEAR, now - YEAR),
+            Self::NotYetValid => ca.issue_valid(names, now + YEAR, now + 2 * YEAR),
+            Self::SelfSigned => {
+                let params = leaf_params(names);
+                let key = KeyPair::generate().expect("server key");
+                let cert = params.self_signed(&key).expect("self-signed certificate");
+                ServerCert {
+                    cert_pem: cert.pem(),
+                    key_pem: key.serialize_pem(),
+                }
+            }
+            Self::MissingIntermediate => ca.issue_via_intermediate(names).0,
         }
     }
 }
@@ -129,7 +230,12 @@ pub fn server_tls_config(cert: &ServerCert) -> Arc<tokio_rustls::rustls::ServerC
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-    let certs = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).expect("cert PEM")];
+    // Every certificate in the PEM, in order: the leaf, then any chain the server sends.
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("cert PEM");
+    assert!(!certs.is_empty(), "no certificate in the PEM");
     let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("key PEM");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)

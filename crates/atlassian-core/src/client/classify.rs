@@ -44,19 +44,5 @@ pub(super) fn classify(error: &reqwest::Error) -> TransportKind {
 }
 
 fn chain_has_tls_error(error: &reqwest::Error) -> bool {
-    fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-        if error.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        // `io::Error::source` skips the error it wraps, so look inside by hand.
-        if let Some(inner) = error
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            && is_tls(inner)
-        {
-            return true;
-        }
-        error.source().is_some_and(is_tls)
-    }
-    is_tls(error)
+    crate::diagnosis::rustls_error_in(error).is_some()
 }

@@ -26,7 +26,7 @@ pub enum Error {
     Config(String),
 
     /// The request may not have reached the server, or its answer did not arrive whole.
-    #[error("{method} {path}: {kind}")]
+    #[error("{method} {path}: {kind}{}", crate::diagnosis::tls_detail(*kind, source))]
     Transport {
         /// The request's method.
         method: Method,

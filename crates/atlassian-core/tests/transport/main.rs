@@ -3,6 +3,7 @@
 
 mod endless;
 mod errors;
+mod lying_certificates;
 mod origin;
 mod paging;
 mod rate_limit;
