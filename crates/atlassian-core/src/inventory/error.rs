@@ -42,6 +42,16 @@ pub enum InventoryError {
         source: serde_json::Error,
     },
 
+    /// The JSON form decodes but is refused at `path`: a reader's cap passed (the reason names
+    /// the cap, the line and the column), or a record repeating another with different fields.
+    #[error("the inventory JSON is refused at `{path}`: {reason}")]
+    JsonRefused {
+        /// Where in the document, e.g. `accounts[3]` or `accounts[3].display_name`.
+        path: String,
+        /// What is wrong there.
+        reason: String,
+    },
+
     /// One line of the NDJSON form is not what it should be.
     #[error("NDJSON line {line}: {reason}")]
     Ndjson {

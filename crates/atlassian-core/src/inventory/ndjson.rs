@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::SCHEMA_ID;
 use super::builder::InventoryBuilder;
 use super::error::InventoryError;
+use super::json::Repeats;
+use super::json::limits::{self, Line};
 use super::record::{
     Account, Counts, Coverage, Generator, Grant, Group, Inventory, Membership, Resource, ScannedAs,
     System, whole_seconds,
@@ -77,39 +79,67 @@ impl Inventory {
         Ok(())
     }
 
-    /// Reads the NDJSON form. Records may come in any order and repeat; they are de-duplicated,
-    /// sorted and checked as [`InventoryBuilder::build`] does.
+    /// Reads the NDJSON form, line by line: no line is held past
+    /// [`MAX_LINE_BYTES`](Self::MAX_LINE_BYTES), and each passes the caps of
+    /// [`read_json`](Self::read_json) before it is decoded.
+    ///
+    /// The header comes first, the coverage records after every other record, the trailer last;
+    /// between them records may come in any order. A record repeated exactly is read once (the
+    /// trailer counts lines, so it counts the repeat); an account, resource or coverage entry
+    /// repeated with different fields is refused. Records are sorted and checked as
+    /// [`InventoryBuilder::build`] does.
     ///
     /// # Errors
     ///
     /// [`InventoryError::Incomplete`] without a header or trailer, [`InventoryError::Ndjson`]
-    /// naming the line that does not decode, [`InventoryError::CountMismatch`] when the trailer
-    /// disagrees with the records, [`InventoryError::UnsupportedSchema`],
-    /// [`InventoryError::Invalid`] or [`InventoryError::Read`].
+    /// naming the line that does not decode, is too long, breaks a cap, is out of place or
+    /// contradicts an earlier one, [`InventoryError::CountMismatch`] when the trailer disagrees
+    /// with the records, [`InventoryError::Invalid`] naming each record that refers to
+    /// something missing, or [`InventoryError::Read`].
     pub fn read_ndjson(reader: impl Read) -> Result<Self, InventoryError> {
+        let mut reader = BufReader::with_capacity(64 << 10, reader);
         let mut generated_at = None;
         let mut builder: Option<InventoryBuilder> = None;
         let mut trailer: Option<TrailerLine> = None;
         let mut found = Counts::default();
+        let mut repeats = Repeats::default();
+        let mut in_coverage = false;
         let mut last_line = 0;
+        let mut line = Vec::new();
+        let mut number = 0;
 
-        for (index, line) in BufReader::new(reader).lines().enumerate() {
-            let number = index + 1;
-            let line = line.map_err(InventoryError::Read)?;
-            if line.trim().is_empty() {
+        loop {
+            number += 1;
+            match limits::read_line(&mut reader, &mut line, limits::MAX_LINE_BYTES)
+                .map_err(InventoryError::Read)?
+            {
+                Line::End => break,
+                Line::Read => {}
+                Line::TooLong => {
+                    return Err(line_error(
+                        number,
+                        &format!(
+                            "the line is longer than the {} cap (a record is a few hundred \
+                             bytes); reading stopped there",
+                            limits::human_bytes(limits::MAX_LINE_BYTES)
+                        ),
+                    ));
+                }
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             last_line = number;
             if trailer.is_some() {
                 return Err(line_error(number, "a line follows the trailer"));
             }
-            let value: serde_json::Value = serde_json::from_str(&line)
-                .map_err(|source| decode_error(number, "not a JSON object".to_owned(), source))?;
-            let kind = value
-                .get("kind")
-                .and_then(serde_json::Value::as_str)
-                .ok_or_else(|| line_error(number, "no string `kind` field"))?
-                .to_owned();
+            if let Err((_, limit)) = limits::Lexer::at_line(1).feed(&line) {
+                return Err(line_error(
+                    number,
+                    &format!("column {}: {}", limit.column, limit.reason),
+                ));
+            }
+            let kind = kind_of(number, &line)?;
 
             let Some(records) = builder.as_mut() else {
                 if kind != "header" {
@@ -118,11 +148,15 @@ impl Inventory {
                          header"
                     )));
                 }
-                let header: HeaderLine = decode(number, &kind, value)?;
+                let header: HeaderLine = decode(number, &kind, &line)?;
                 if header.schema != SCHEMA_ID {
-                    return Err(InventoryError::UnsupportedSchema {
-                        found: header.schema,
-                    });
+                    return Err(line_error(
+                        number,
+                        &InventoryError::UnsupportedSchema {
+                            found: header.schema,
+                        }
+                        .to_string(),
+                    ));
                 }
                 generated_at = Some(header.generated_at);
                 builder = Some(InventoryBuilder::for_reading(
@@ -132,33 +166,50 @@ impl Inventory {
                 ));
                 continue;
             };
+            let refused = |reason: String| line_error(number, &reason);
+            if in_coverage && !matches!(kind.as_str(), "coverage" | "trailer") {
+                return Err(line_error(
+                    number,
+                    &format!(
+                        "a `{kind}` record after the coverage records (coverage comes last, \
+                         before the trailer)"
+                    ),
+                ));
+            }
             match kind.as_str() {
                 "account" => {
-                    records.account(decode::<Account>(number, &kind, value)?);
+                    let account: Account = decode(number, &kind, &line)?;
+                    repeats.account(records, &account).map_err(refused)?;
+                    records.account(account);
                     found.accounts += 1;
                 }
                 "group" => {
-                    records.group(decode::<Group>(number, &kind, value)?.name);
+                    records.group(decode::<Group>(number, &kind, &line)?.name);
                     found.groups += 1;
                 }
                 "membership" => {
-                    let membership: Membership = decode(number, &kind, value)?;
+                    let membership: Membership = decode(number, &kind, &line)?;
                     records.membership(membership.group, membership.account);
                     found.memberships += 1;
                 }
                 "resource" => {
-                    records.resource(decode(number, &kind, value)?);
+                    let resource: Resource = decode(number, &kind, &line)?;
+                    repeats.resource(&resource).map_err(refused)?;
+                    records.resource(resource);
                     found.resources += 1;
                 }
                 "grant" => {
-                    records.grant_record(decode(number, &kind, value)?);
+                    records.grant_record(decode(number, &kind, &line)?);
                     found.grants += 1;
                 }
                 "coverage" => {
-                    records.coverage(decode(number, &kind, value)?);
+                    let coverage: Coverage = decode(number, &kind, &line)?;
+                    repeats.coverage(&coverage).map_err(refused)?;
+                    records.coverage(coverage);
                     found.coverage += 1;
+                    in_coverage = true;
                 }
-                "trailer" => trailer = Some(decode(number, &kind, value)?),
+                "trailer" => trailer = Some(decode(number, &kind, &line)?),
                 "header" => return Err(line_error(number, "a second header")),
                 other => return Err(line_error(number, &format!("unknown kind `{other}`"))),
             }
@@ -384,15 +435,35 @@ struct TrailerLine {
     counts: Counts,
 }
 
-fn decode<T: DeserializeOwned>(
-    line: usize,
-    kind: &str,
-    value: serde_json::Value,
-) -> Result<T, InventoryError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
+/// The `kind` of a line, read without decoding the rest of it.
+fn kind_of(line: usize, bytes: &[u8]) -> Result<String, InventoryError> {
+    #[derive(Deserialize)]
+    struct Tag<'a> {
+        #[serde(borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    match serde_json::from_slice::<Tag<'_>>(bytes) {
+        Ok(Tag { kind: Some(kind) }) => Ok(kind.into_owned()),
+        Ok(Tag { kind: None }) => Err(line_error(line, "no string `kind` field")),
+        Err(source) if source.is_data() => Err(decode_error(
+            line,
+            "not a JSON object with a string `kind` field".to_owned(),
+            source,
+        )),
+        Err(source) => Err(decode_error(line, "not valid JSON".to_owned(), source)),
+    }
+}
+
+fn decode<T: DeserializeOwned>(line: usize, kind: &str, bytes: &[u8]) -> Result<T, InventoryError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let record = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let reason = format!("invalid `{kind}` record at `{}`", error.path());
         decode_error(line, reason, error.into_inner())
-    })
+    })?;
+    deserializer
+        .end()
+        .map_err(|source| decode_error(line, format!("text after the `{kind}` record"), source))?;
+    Ok(record)
 }
 
 fn decode_error(line: usize, reason: String, source: serde_json::Error) -> InventoryError {
