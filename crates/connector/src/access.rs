@@ -2,7 +2,7 @@
 //! table, readable lines) or a machine (the spec's JSON, NDJSON, CSV). The evaluation is
 //! [`AccessIndex`]; this module reads the file, applies the filters and words the answers.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use atlassian_core::access::{AccessFormat, AccessIndex, AccessPath, AccessRow, AccessWriter};
@@ -17,14 +17,15 @@ pub struct BadInput(pub String);
 /// file.
 pub fn read_inventory(path: &Path) -> Result<Inventory, BadInput> {
     let name = path.display();
-    let mut bytes = Vec::new();
+    // Streamed through the readers' caps (`Inventory::MAX_LINE_BYTES`, …), never held whole.
     let read = if path == Path::new("-") {
-        std::io::stdin().lock().read_to_end(&mut bytes)
+        Inventory::read(std::io::stdin().lock())
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
+        let file =
+            std::fs::File::open(path).map_err(|e| BadInput(format!("cannot read {name}: {e}")))?;
+        Inventory::read(file)
     };
-    read.map_err(|e| BadInput(format!("cannot read {name}: {e}")))?;
-    Inventory::read_auto(&bytes).map_err(|e| BadInput(format!("{name}: {}", error_chain(&e))))
+    read.map_err(|e| BadInput(format!("{name}: {}", error_chain(&e))))
 }
 
 /// What `access` is asked: filters of one kind OR-ed, kinds AND-ed.
