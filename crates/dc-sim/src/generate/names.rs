@@ -107,9 +107,9 @@ pub const HOSTILE: [&str; 12] = [
 /// it is byte for byte what it was. Deterministic, and consistent everywhere a name is used
 /// (permission-scheme holders name groups): the ground truth holds the names exactly.
 ///
-/// - accounts: the token owner's display name and e-mail, then every fifth account's display
-///   name, every seventh's e-mail and every eleventh's username (keys stay: they are the
-///   identity);
+/// - accounts: the token owner's username, display name and e-mail (so `test` names a hostile
+///   owner), then every fifth account's display name, every seventh's e-mail and every
+///   eleventh's username (keys stay: they are the identity);
 /// - groups: every third group but the products' own (`jira-*`, `confluence-*`);
 /// - Jira: every project's name, and a user deleted from the directory, still in a role of the
 ///   first project under a hostile old key (the scan warns about it, quoting it);
@@ -130,7 +130,7 @@ pub fn make_hostile(data: &mut crate::dataset::Dataset) {
         {
             *email = format!("{}{email}", payload());
         }
-        if i % 11 == 10 {
+        if i == 0 || i % 11 == 10 {
             user.username = format!("{}{}", user.username, payload());
         }
     }
