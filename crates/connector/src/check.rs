@@ -1,8 +1,9 @@
 //! "Test Connection": probe, then the product's pre-flight with the token, assembled into one
 //! report with a diagnosis and what to do about it.
 
+use atlassian_core::BaseUrl;
 use atlassian_core::Client;
-use atlassian_core::diagnosis::{Check, Diagnosis, Preflight};
+use atlassian_core::diagnosis::{Check, Diagnosis, Preflight, TlsProblem};
 use serde::Serialize;
 
 use crate::probe::{Probed, probe};
@@ -54,6 +55,11 @@ pub async fn test_connection(settings: &ConnectionSettings) -> TestReport {
     let probed = match probe(settings).await {
         Ok(probed) => probed,
         Err(failure) => {
+            if let Some(error) = failure.source.as_ref()
+                && let Some(problem) = TlsProblem::of_error(error)
+            {
+                return tls_report(&failure.base_url, error, &problem);
+            }
             checks.push(Check::fail("reach the server", failure.message.clone()));
             return report(
                 failure.diagnosis,
@@ -165,6 +171,48 @@ fn report(
         resolution: diagnosis.resolution().to_owned(),
         checks,
     }
+}
+
+/// The report of a failed certificate check: the server was reached (the handshake began), the
+/// case in the message and in the failed `TLS` check (with rustls's own words, and the request
+/// in the check), its own fix as the resolution.
+fn tls_report(
+    base_url: &BaseUrl,
+    error: &atlassian_core::Error,
+    problem: &TlsProblem,
+) -> TestReport {
+    let root = base_url.join("/");
+    let server = root
+        .host_str()
+        .map(|host| format!("{host}:{}", root.port_or_known_default().unwrap_or(443)));
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    let request = error
+        .request()
+        .map(|(method, path)| format!("{method} {path}: "))
+        .unwrap_or_default();
+    let checks = vec![
+        Check::pass(
+            "reach the server",
+            format!(
+                "{} accepted the connection",
+                server.as_deref().unwrap_or(base_url.as_str())
+            ),
+        ),
+        Check::fail("TLS", format!("{request}{problem} (rustls: {cause})")),
+    ];
+    let mut report = report(
+        Diagnosis::Tls,
+        None,
+        base_url.as_str(),
+        None,
+        &format!("{problem} (rustls: {cause})"),
+        checks,
+    );
+    report.resolution = problem.fix(server.as_deref());
+    report
 }
 
 impl TestReport {
