@@ -465,3 +465,68 @@ fn inert(text: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::CertificateError;
+    use rustls::pki_types::{ServerName, UnixTime};
+
+    #[test]
+    fn presented_names_are_bare_and_inert() {
+        let error = rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+            expected: ServerName::try_from("jira.example.com").unwrap().to_owned(),
+            presented: vec![
+                "DnsName(\"evil\u{1b}[31m.example\")".to_owned(),
+                "IpAddress(10.0.0.1)".to_owned(),
+            ],
+        });
+        let problem = TlsProblem::of_rustls(&error);
+        assert_eq!(
+            problem,
+            TlsProblem::NameMismatch {
+                host: Some("jira.example.com".to_owned()),
+                names: vec!["evil\\u{1b}[31m.example".to_owned(), "10.0.0.1".to_owned()],
+            }
+        );
+        assert!(!problem.to_string().contains('\u{1b}'));
+    }
+
+    #[test]
+    fn errors_without_context_still_name_their_case() {
+        let of = |e| TlsProblem::of_rustls(&rustls::Error::InvalidCertificate(e));
+        assert_eq!(
+            of(CertificateError::Expired).to_string(),
+            "the certificate has expired"
+        );
+        assert_eq!(
+            of(CertificateError::NotValidYet).to_string(),
+            "the certificate is not valid yet"
+        );
+        assert!(matches!(
+            of(CertificateError::NotValidForName),
+            TlsProblem::NameMismatch { host: None, .. }
+        ));
+        let handshake = TlsProblem::of_rustls(&rustls::Error::HandshakeNotComplete);
+        assert!(matches!(handshake, TlsProblem::Other(_)));
+        assert_eq!(handshake.fix(None), Diagnosis::Tls.resolution());
+    }
+
+    #[test]
+    fn dates_are_utc_to_the_minute() {
+        let error = rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+            time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_700_000_000)),
+            not_after: UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_600_000_000)),
+        });
+        let problem = TlsProblem::of_rustls(&error);
+        assert_eq!(
+            problem.to_string(),
+            "the certificate expired on 2020-09-13 12:26 UTC"
+        );
+        assert!(
+            problem.fix(None).contains("(it says 2023-11-14 22:13 UTC)"),
+            "{}",
+            problem.fix(None)
+        );
+    }
+}
