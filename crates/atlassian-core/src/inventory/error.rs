@@ -81,7 +81,7 @@ pub enum InventoryError {
 
     /// The document declares another schema.
     #[error(
-        "unsupported inventory schema `{found}` (expected `{}`)",
+        "unsupported inventory schema at `schema`: `{found}` (expected `{}`)",
         super::SCHEMA_ID
     )]
     UnsupportedSchema {

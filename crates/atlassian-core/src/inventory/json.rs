@@ -14,7 +14,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use super::SCHEMA_ID;
 use super::builder::InventoryBuilder;
 use super::error::InventoryError;
-use super::record::{Account, Coverage, Inventory, Resource};
+use super::record::{Account, Coverage, Inventory, Resource, normalize_login_time};
 
 pub(super) mod limits;
 
@@ -149,6 +149,9 @@ impl Inventory {
         let mut repeats = Repeats::default();
         let refused = |path: String, reason: String| InventoryError::JsonRefused { path, reason };
         for (index, account) in self.accounts.into_iter().enumerate() {
+            if let Some((field, reason)) = account_problem(&account) {
+                return Err(refused(format!("accounts[{index}].{field}"), reason));
+            }
             repeats
                 .account(&builder, &account)
                 .map_err(|reason| refused(format!("accounts[{index}]"), reason))?;
@@ -269,6 +272,21 @@ impl Repeats {
             }
         }
     }
+}
+
+/// What the builder does not check of an account but the schema demands: the field and why.
+pub(super) fn account_problem(account: &Account) -> Option<(&'static str, String)> {
+    let login = account.last_login.as_deref()?;
+    if login.trim().is_empty() || normalize_login_time(login).as_deref() == Some(login) {
+        return None;
+    }
+    Some((
+        "last_login",
+        format!(
+            "account `{}`: `{login}` is not an RFC 3339 time in UTC to whole seconds",
+            account.key
+        ),
+    ))
 }
 
 /// Whether `new` says what `known` (as the builder holds it: blank strings as `None`) says.

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::SCHEMA_ID;
 use super::builder::InventoryBuilder;
 use super::error::InventoryError;
-use super::json::Repeats;
 use super::json::limits::{self, Line};
+use super::json::{Repeats, account_problem};
 use super::record::{
     Account, Counts, Coverage, Generator, Grant, Group, Inventory, Membership, Resource, ScannedAs,
     System, whole_seconds,
@@ -179,6 +179,9 @@ impl Inventory {
             match kind.as_str() {
                 "account" => {
                     let account: Account = decode(number, &kind, &line)?;
+                    if let Some((field, reason)) = account_problem(&account) {
+                        return Err(line_error(number, &format!("`{field}` of {reason}")));
+                    }
                     repeats.account(records, &account).map_err(refused)?;
                     records.account(account);
                     found.accounts += 1;
