@@ -40,4 +40,4 @@ pub mod truth;
 
 pub use dataset::{Dataset, Product, TokenRole, Version, WildcardReading};
 pub use generate::{Scale, generate};
-pub use server::{Counters, Faults, RateLimit, Sim, SimConfig};
+pub use server::{Counters, Faults, MidScanChange, RateLimit, Sim, SimConfig, TokenFate};

@@ -161,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
                 rate_limit,
                 faults: Faults::mixed(faults),
                 seed: data.seed,
+                change: None,
             };
             let sim = Sim::start(config).await?;
             let d = sim.dataset();

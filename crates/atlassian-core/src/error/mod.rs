@@ -133,6 +133,22 @@ pub enum Error {
         limit: u64,
     },
 
+    /// The token's rights at the end of the scan are not those it had at the start (its owner
+    /// left the administrators, say): what was read in between may have been narrowed
+    /// without a refusal, so no inventory is claimed from it.
+    #[error(
+        "{method} {path}: the token's rights changed during the scan ({detail}); what was read \
+         since may be silently narrowed, so nothing was written: scan again once they are settled"
+    )]
+    RightsChanged {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below the base URL.
+        path: String,
+        /// What changed.
+        detail: String,
+    },
+
     /// The server answered a request that needs the token as the anonymous user: the token was
     /// not accepted (some servers answer an unknown token so, with 200, instead of 401).
     #[error(
@@ -213,6 +229,7 @@ impl Error {
             | Self::CrossOriginRedirect { method, path, .. }
             | Self::TooManyRedirects { method, path, .. }
             | Self::BodyTooLarge { method, path, .. }
+            | Self::RightsChanged { method, path, .. }
             | Self::TokenNotAccepted { method, path } => Some((method, path)),
             Self::Config(_) | Self::Inventory(_) | Self::WrongProduct { .. } => None,
         }

@@ -349,6 +349,33 @@ impl<'a> Scanner<'a> {
         self.global_permissions().await?;
         self.administrators();
         self.finish_coverage();
+        self.rights_unchanged().await?;
         Ok(self.builder.build_into(self.sink)?)
+    }
+
+    /// The token owner's groups, asked again at the end. An owner who leaves
+    /// confluence-administrators mid-scan is not refused by every listing: the space list
+    /// answers with less. A member at both ends (and no change that undoes itself within the
+    /// scan) means every answer in between was an administrator's.
+    async fn rights_unchanged(&self) -> Result<(), Error> {
+        if !self.is_admin_member() {
+            return Ok(());
+        }
+        let me = self
+            .known
+            .first()
+            .expect("the token's owner is the first account known");
+        let groups: Vec<Group> = self.api.member_of(me).try_collect().await?;
+        if groups
+            .iter()
+            .any(|g| g.name.eq_ignore_ascii_case(ADMIN_GROUP))
+        {
+            return Ok(());
+        }
+        Err(Error::RightsChanged {
+            method: Method::GET,
+            path: "/rest/api/user/memberof".to_owned(),
+            detail: format!("the token's owner was in {ADMIN_GROUP} at the start, not at the end"),
+        })
     }
 }

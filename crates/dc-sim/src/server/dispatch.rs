@@ -12,8 +12,8 @@ use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
-use super::{Bucket, Call, Caller, Ctx, RateLimit, Reply, State};
-use crate::dataset::Product;
+use super::{Bucket, Call, Caller, Ctx, RateLimit, Reply, State, TokenFate};
+use crate::dataset::{Product, TokenRole};
 use crate::{confluence, jira};
 
 pub(super) type Body = BoxBody<Bytes, std::io::Error>;
@@ -76,7 +76,6 @@ fn answer(
     body: &[u8],
 ) -> (Reply, Vec<(&'static str, String)>) {
     let config = &state.config;
-    let data = &config.dataset;
     let raw_path = parts.uri.path();
     let Some(below) = strip_context(raw_path, &config.context_path) else {
         return (
@@ -121,6 +120,10 @@ fn answer(
         .is_some_and(|v| v.contains("json"));
 
     let mut extra = Vec::new();
+    let original = &config.dataset;
+    // The change, once due: how many answers to a known token came before this request.
+    let due = |served: u64| config.change.as_ref().filter(|c| served >= c.after);
+    let mut served = state.authenticated.load(Ordering::Relaxed);
     let caller = match parts
         .headers
         .get("authorization")
@@ -129,9 +132,21 @@ fn answer(
         None => Caller::Anonymous,
         Some(value) => match value.strip_prefix("Bearer ") {
             Some(token) => match state.tokens.get(token.trim()) {
-                Some(&(index, role)) => Caller::User { index, role },
-                None if data.settings.unknown_token_as_anonymous => Caller::Anonymous,
-                None => return (unauthorized(config.dataset.product), extra),
+                Some(&(index, role)) => {
+                    served = state.authenticated.fetch_add(1, Ordering::Relaxed);
+                    match due(served).and_then(|c| c.token) {
+                        Some(TokenFate::Revoked) => {
+                            return (unauthorized(original.product), extra);
+                        }
+                        Some(TokenFate::Demoted) => Caller::User {
+                            index,
+                            role: TokenRole::BrowseOnly,
+                        },
+                        None => Caller::User { index, role },
+                    }
+                }
+                None if original.settings.unknown_token_as_anonymous => Caller::Anonymous,
+                None => return (unauthorized(original.product), extra),
             },
             None => {
                 // A PAT sent as Basic (or any other scheme) fails as a Basic login.
@@ -140,6 +155,13 @@ fn answer(
                 return (reply, extra);
             }
         },
+    };
+    let (data, index) = match (
+        due(served).and_then(|c| c.dataset.as_ref()),
+        &state.changed_index,
+    ) {
+        (Some(changed), Some(index)) => (&**changed, index),
+        _ => (&**original, &state.index),
     };
     match caller {
         Caller::Anonymous => extra.push(("X-AUSERNAME", "anonymous".to_owned())),
@@ -190,7 +212,7 @@ fn answer(
     };
     let ctx = Ctx {
         data,
-        index: &state.index,
+        index,
         version: config.version,
         link_base: &state.link_base,
     };

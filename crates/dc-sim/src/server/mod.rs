@@ -63,6 +63,33 @@ impl Faults {
     }
 }
 
+/// The server changes mid-scan: after `after` answers to a known token, the token meets its
+/// `token` fate and the server serves `dataset`. Where it comes from: a PAT revoked or expired,
+/// or its owner deactivated, answers 401 with `X-Seraph-LoginReason: AUTHENTICATED_FAILED`
+/// as an unknown token does (the reference's authentication page); an owner removed from the
+/// administrators keeps browsing but is refused the admin-only calls, as a non-admin token is
+/// (give `dataset` without the owner in the administrators' groups, so that what the server
+/// says of the owner agrees); accounts added and removed between two pages shift every later
+/// offset (the reference's paging notes: offsets, not cursors).
+#[derive(Clone, Debug, Default)]
+pub struct MidScanChange {
+    /// Answers to a known token served before the change.
+    pub after: u64,
+    /// What the token becomes (`None`: nothing).
+    pub token: Option<TokenFate>,
+    /// The data served from then on (`None`: the same).
+    pub dataset: Option<Arc<Dataset>>,
+}
+
+/// What a token becomes mid-scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenFate {
+    /// Revoked, expired, or its owner deactivated: 401 from then on.
+    Revoked,
+    /// Its owner lost the administrator rights: a Browse-Users-only token from then on.
+    Demoted,
+}
+
 /// How to serve a dataset.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -87,6 +114,8 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Seeds the fault decisions.
     pub seed: u64,
+    /// The token or the data change mid-scan.
+    pub change: Option<MidScanChange>,
 }
 
 impl SimConfig {
@@ -103,6 +132,7 @@ impl SimConfig {
             rate_limit: None,
             faults: Faults::default(),
             seed: 1,
+            change: None,
         }
     }
 }
@@ -170,6 +200,10 @@ struct State {
     buckets: Mutex<HashMap<u32, Bucket>>,
     counters: Arc<Counters>,
     sequence: AtomicU64,
+    /// Answers to a known token so far (for [`SimConfig::change`]).
+    authenticated: AtomicU64,
+    /// The index of [`MidScanChange::dataset`], built before the first request.
+    changed_index: Option<Index>,
     /// How much earlier than the deadline to ask the timer, so that answers leave on time on
     /// average (see [`timer_lateness`]).
     timer_lateness: Duration,
@@ -256,12 +290,18 @@ impl Sim {
         let state = Arc::new(State {
             timer_lateness,
             index: Index::new(&config.dataset),
+            changed_index: config
+                .change
+                .as_ref()
+                .and_then(|c| c.dataset.as_deref())
+                .map(Index::new),
             config,
             link_base,
             tokens,
             buckets: Mutex::new(HashMap::new()),
             counters: Arc::new(Counters::default()),
             sequence: AtomicU64::new(0),
+            authenticated: AtomicU64::new(0),
         });
         let (stop, mut stopped) = watch::channel(false);
         let accept_state = Arc::clone(&state);

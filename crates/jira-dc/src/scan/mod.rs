@@ -189,6 +189,30 @@ impl<'a> Scanner<'a> {
         self.project_side(answers).await?;
         let accounts = self.accounts_coverage().await?;
         self.builder.coverage(accounts);
+        self.rights_unchanged().await?;
         Ok(self.builder.build_into(self.sink)?)
+    }
+
+    /// The token's global rights, asked again at the end. A token whose owner leaves the
+    /// administrators (or loses Browse Users) mid-scan is not refused by every listing: some
+    /// answer with less. Rights the same at both ends (and changes that do not undo themselves
+    /// within the scan) mean every answer in between was given with them.
+    async fn rights_unchanged(&self) -> Result<(), Error> {
+        if !self.permissions.is_known() {
+            return Ok(());
+        }
+        let now = self.api.my_permissions().await?;
+        let lost: Vec<&str> = ["SYSTEM_ADMIN", "ADMINISTER", "USER_PICKER"]
+            .into_iter()
+            .filter(|key| self.permissions.has(key) && !now.has(key))
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        Err(Error::RightsChanged {
+            method: atlassian_core::Method::GET,
+            path: "/rest/api/2/mypermissions".to_owned(),
+            detail: format!("held at the start, not at the end: {}", lost.join(", ")),
+        })
     }
 }

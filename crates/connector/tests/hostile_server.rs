@@ -1,0 +1,216 @@
+//! A server that turns hostile mid-scan: the token dies or loses its rights after some answers,
+//! the server restarts. Whatever happens, the scan ends in one of two states: a failure that
+//! names the request and the cause, or an inventory in which every collection that says
+//! `complete` holds exactly what the server holds.
+
+#![allow(clippy::print_stderr)] // the test says how many scans failed and how many ended incomplete
+
+use std::collections::BTreeMap;
+
+use atlassian_core::Inventory;
+use atlassian_core::inventory::CollectSink;
+use connector::platform::{PlatformError, SystemConfig, scan_system};
+use dc_sim::dataset::resolve_version;
+use std::sync::Arc;
+
+use dc_sim::{MidScanChange, Product, Scale, Sim, SimConfig, TokenFate, TokenRole, generate};
+use serde_json::Value;
+
+fn sim_config(product: Product) -> SimConfig {
+    let version = if product == Product::Jira {
+        "9.12"
+    } else {
+        "8.5"
+    };
+    let mut config = SimConfig::new(
+        generate(product, Scale::TINY, 23),
+        resolve_version(product, version).unwrap(),
+    );
+    config.tls = true;
+    config
+}
+
+fn system(sim: &Sim) -> SystemConfig {
+    let mut config = SystemConfig::new(sim.base_url(), sim.token(TokenRole::Admin));
+    config.ca_bundle = Some(sim.ca_pem_path().unwrap().to_owned());
+    config
+}
+
+async fn scan(sim: &Sim) -> Result<Inventory, PlatformError> {
+    let mut sink = CollectSink::new();
+    scan_system(&system(sim), &mut sink, None).await?;
+    Ok(sink.into_inventory().expect("a finished scan"))
+}
+
+/// The coverage collection a grant belongs to (inventory.md's collection names).
+fn grant_collection(product: Product, resource: &str, permission: &str) -> &'static str {
+    match product {
+        Product::Jira if permission.starts_with("role:") => "grants:project-roles",
+        Product::Jira if resource.starts_with("application:") => "grants:applications",
+        Product::Jira => "grants:permission-schemes",
+        Product::Confluence if resource.starts_with("space:") => "grants:space-permissions",
+        Product::Confluence => "grants:global-permissions",
+    }
+}
+
+/// Each collection's records, as JSON values, keyed by the coverage collection name.
+fn by_collection(product: Product, inventory: &Inventory) -> BTreeMap<String, Vec<Value>> {
+    let value = |v: &dyn erased::Serialize| v.to_value();
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    out.insert(
+        "accounts".into(),
+        inventory.accounts.iter().map(|r| value(r)).collect(),
+    );
+    out.insert(
+        "groups".into(),
+        inventory.groups.iter().map(|r| value(r)).collect(),
+    );
+    out.insert(
+        "memberships".into(),
+        inventory.memberships.iter().map(|r| value(r)).collect(),
+    );
+    out.insert(
+        "resources".into(),
+        inventory.resources.iter().map(|r| value(r)).collect(),
+    );
+    for grant in &inventory.grants {
+        out.entry(grant_collection(product, &grant.resource, &grant.permission).to_owned())
+            .or_default()
+            .push(value(grant));
+    }
+    out
+}
+
+mod erased {
+    /// Serialises any record to a JSON value (the records share no trait of their own).
+    pub trait Serialize {
+        fn to_value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("a record serialises")
+        }
+    }
+}
+
+/// Every collection the inventory calls complete holds exactly the ground truth's records.
+fn assert_complete_means_complete(product: Product, scan: &Inventory, truth: &Inventory, at: &str) {
+    let scanned = by_collection(product, scan);
+    let expected = by_collection(product, truth);
+    for coverage in scan.coverage.iter().filter(|c| c.complete) {
+        let name = &coverage.collection;
+        let missing: Vec<&Value> = expected
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|r| !scanned.get(name).is_some_and(|s| s.contains(r)))
+            .take(3)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{at}: {name} says complete but misses {missing:?}"
+        );
+        assert_eq!(
+            scanned.get(name),
+            expected.get(name),
+            "{at}: {name} says complete but differs from the server's"
+        );
+    }
+}
+
+/// The data as the server holds it once the admin token's owner has left every
+/// administrators' group (what demoting an account means on a real server).
+fn demoted(config: &SimConfig) -> dc_sim::Dataset {
+    let mut data = (*config.dataset).clone();
+    let owner = data.token(TokenRole::Admin).expect("an admin token").owner;
+    for group in &mut data.groups {
+        if group.name.contains("administrators") {
+            group.members.retain(|&m| m != owner);
+        }
+    }
+    data
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_dies_or_loses_its_rights_mid_scan_never_yields_a_complete_lie() {
+    for product in [Product::Jira, Product::Confluence] {
+        // A clean scan first: its request count spreads the moments of death over the scan.
+        let clean = Sim::start(sim_config(product)).await.unwrap();
+        let truth = clean.ground_truth();
+        let inventory = scan(&clean).await.expect("the clean scan");
+        assert!(inventory.coverage.iter().all(|c| c.complete));
+        // Every ground-truth grant falls in a collection the scan reports on (Confluence's
+        // `system:administer` of its administrators group comes without a global-permissions
+        // collection before the versions that have one: unchecked, then).
+        let reported: Vec<&str> = inventory
+            .coverage
+            .iter()
+            .map(|c| c.collection.as_str())
+            .collect();
+        for name in by_collection(product, &truth).keys() {
+            assert!(
+                reported.contains(&name.as_str()) || name == "grants:global-permissions",
+                "{product}: {name}"
+            );
+        }
+        let requests = clean.counters().total();
+        assert!(requests > 20, "{product}: {requests} requests");
+
+        let mut failed = 0;
+        let mut incomplete = 0;
+        for fate in [TokenFate::Revoked, TokenFate::Demoted] {
+            let moments = [
+                1,
+                2,
+                5,
+                requests / 8,
+                requests / 4,
+                requests / 2,
+                3 * requests / 4,
+                requests - 3,
+            ];
+            for after in moments {
+                let mut config = sim_config(product);
+                let dataset = (fate == TokenFate::Demoted).then(|| Arc::new(demoted(&config)));
+                config.change = Some(MidScanChange {
+                    after,
+                    token: Some(fate),
+                    dataset,
+                });
+                let sim = Sim::start(config).await.unwrap();
+                let at = format!("{product}, token {fate:?} after {after} of {requests} answers");
+                match scan(&sim).await {
+                    Err(error) => {
+                        failed += 1;
+                        let message = atlassian_core::error_chain(&error);
+                        // Names the request and the cause, never the token.
+                        assert!(
+                            message.contains("GET /") || message.contains("POST /"),
+                            "{at}: {message}"
+                        );
+                        assert!(!message.contains(sim.token(TokenRole::Admin)), "{at}");
+                        if fate == TokenFate::Revoked {
+                            assert!(
+                                message.contains("401") || message.contains("token"),
+                                "{at}: {message}"
+                            );
+                        }
+                    }
+                    Ok(inventory) => {
+                        assert!(
+                            inventory.coverage.iter().any(|c| !c.complete),
+                            "{at}: the token changed mid-scan, yet every collection says complete"
+                        );
+                        incomplete += 1;
+                        assert_complete_means_complete(product, &inventory, &truth, &at);
+                    }
+                }
+            }
+        }
+        eprintln!("{product}: {failed} scans failed, {incomplete} ended incomplete");
+        assert!(
+            failed > 0,
+            "{product}: a revoked token fails the scan somewhere"
+        );
+    }
+}
