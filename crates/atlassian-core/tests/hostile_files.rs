@@ -364,7 +364,7 @@ fn mutate(text: &[u8], mutation: &Mutation, ndjson: bool) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn a_mutated_json_inventory_is_read_correctly_or_refused_saying_where(m in mutation()) {
