@@ -54,7 +54,7 @@ pub mod test_util;
 pub mod version;
 
 pub use client::{
-    Client, ClientConfig, ClientStats, DEFAULT_MAX_BODY_BYTES, Request, Response,
+    Client, ClientConfig, ClientStats, DEFAULT_MAX_BODY_BYTES, Request, Response, RetryNote,
     install_crypto_provider,
 };
 pub use credential::Token;

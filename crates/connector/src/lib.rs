@@ -36,5 +36,5 @@ pub use descriptor::{DESCRIPTOR, Descriptor};
 pub use diff::{Diff, DiffError, diff};
 pub use output::Output;
 pub use probe::{ProbeFailure, Probed, probe};
-pub use run::{ScanError, ScanOutcome, scan, scan_into};
+pub use run::{RETRY_PHASE, ScanError, ScanOutcome, scan, scan_into};
 pub use settings::ConnectionSettings;

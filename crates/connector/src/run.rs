@@ -55,21 +55,58 @@ pub async fn scan_into(
         progress,
         skip_memberof_rebuild: settings.skip_memberof_rebuild,
     };
-    let summary = match probed.product {
-        Product::Jira => {
-            let api = jira_dc::JiraClient::new(client.clone());
-            jira_dc::scan_into(&api, &options, sink).await?
+    let scan = async {
+        match probed.product {
+            Product::Jira => {
+                let api = jira_dc::JiraClient::new(client.clone());
+                jira_dc::scan_into(&api, &options, sink).await
+            }
+            Product::Confluence => {
+                let api = confluence_dc::ConfluenceClient::new(client.clone());
+                confluence_dc::scan_into(&api, &options, sink).await
+            }
         }
-        Product::Confluence => {
-            let api = confluence_dc::ConfluenceClient::new(client.clone());
-            confluence_dc::scan_into(&api, &options, sink).await?
-        }
+    };
+    let summary = match &options.progress {
+        None => scan.await?,
+        Some(progress) => tokio::select! {
+            summary = scan => summary?,
+            never = retry_ticker(&client, progress) => match never {},
+        },
     };
     Ok(ScanOutcome {
         summary,
         probed,
         stats: client.stats(),
     })
+}
+
+/// The phase a progress display receives while requests wait to retry a transient failure.
+pub const RETRY_PHASE: &str = "retries";
+
+/// While requests wait to retry (a server restarting, a proxy answering 503), the scanner's
+/// own progress stops: tells the display every half second what is being retried, how much of
+/// the budget it used and how long it waited. Runs until dropped.
+async fn retry_ticker(client: &Client, progress: &ProgressFn) -> std::convert::Infallible {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let stats = client.stats();
+        if stats.waiting_to_retry == 0 {
+            continue;
+        }
+        let done = stats
+            .last_retry
+            .as_ref()
+            .map_or(0, |note| u64::from(note.retry));
+        let total = stats.last_retry.as_ref().map(|note| u64::from(note.budget));
+        progress(&atlassian_core::scan::Progress {
+            phase: RETRY_PHASE,
+            done,
+            total,
+            stats,
+        });
+    }
 }
 
 /// Probes and scans, and returns the inventory with the outcome.

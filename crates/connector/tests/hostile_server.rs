@@ -6,10 +6,13 @@
 #![allow(clippy::print_stderr)] // the test says how many scans failed and how many ended incomplete
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
 
 use atlassian_core::Inventory;
 use atlassian_core::inventory::CollectSink;
 use connector::platform::{PlatformError, SystemConfig, scan_system};
+use connector::{Progress, ProgressFn};
 use dc_sim::dataset::resolve_version;
 use std::sync::Arc;
 
@@ -213,4 +216,92 @@ async fn a_token_that_dies_or_loses_its_rights_mid_scan_never_yields_a_complete_
             "{product}: a revoked token fails the scan somewhere"
         );
     }
+}
+
+fn plain_sim_config(product: Product, port: u16) -> SimConfig {
+    let mut config = sim_config(product);
+    config.tls = false;
+    config.port = port;
+    // Slow enough that the restart falls in the middle of the scan.
+    config.latency = Duration::from_millis(15);
+    config
+}
+
+/// A progress function that keeps every event it is given.
+fn recorder() -> (ProgressFn, Arc<Mutex<Vec<Progress>>>) {
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let keep = seen.clone();
+    let progress: ProgressFn = Arc::new(move |event: &Progress| {
+        keep.lock().unwrap().push(event.clone());
+    });
+    (progress, seen)
+}
+
+/// Stops `sim` once it has answered `after` requests; returns its port.
+async fn stop_after(sim: &Sim, after: u64) -> u16 {
+    while sim.counters().total() < after {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    sim.stop();
+    sim.address().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_restarts_mid_scan_is_waited_for_within_the_budget() {
+    for product in [Product::Jira, Product::Confluence] {
+        let first = Sim::start(plain_sim_config(product, 0)).await.unwrap();
+        let config = SystemConfig::new(first.base_url(), first.token(TokenRole::Admin));
+        let (progress, seen) = recorder();
+        let mut sink = CollectSink::new();
+        let scan = scan_system(&config, &mut sink, Some(progress));
+        // Down for 1.5 s (connections refused), then back on the same port with the same data.
+        let restart = async {
+            let port = stop_after(&first, 30).await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Sim::start(plain_sim_config(product, port)).await.unwrap()
+        };
+        let (scanned, second) = tokio::join!(scan, restart);
+        scanned.expect("the scan rides out the restart");
+        let inventory = sink.into_inventory().expect("a finished scan");
+        atlassian_core::test_util::assert_same_records(&inventory, &second.ground_truth());
+        assert!(inventory.coverage.iter().all(|c| c.complete), "{product}");
+
+        // The waiting showed: a retry event naming the failure and the budget.
+        let seen = seen.lock().unwrap();
+        let waiting = seen
+            .iter()
+            .find(|e| e.phase == connector::RETRY_PHASE)
+            .unwrap_or_else(|| panic!("{product}: no retry progress while the server was down"));
+        let note = waiting.stats.last_retry.as_ref().expect("a retry note");
+        assert!(waiting.stats.waiting_to_retry > 0);
+        assert_eq!(Some(u64::from(note.budget)), waiting.total);
+        assert!(
+            note.failure.contains("GET /") && note.failure.contains("cannot connect"),
+            "{product}: {}",
+            note.failure
+        );
+        let last = seen.last().unwrap();
+        assert!(last.stats.retries > 0 && !last.stats.retry_wait.is_zero());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stays_down_past_the_budget_fails_the_scan_clearly() {
+    let first = Sim::start(plain_sim_config(Product::Jira, 0))
+        .await
+        .unwrap();
+    let config = SystemConfig::new(first.base_url(), first.token(TokenRole::Admin));
+    let token = first.token(TokenRole::Admin).to_owned();
+    let mut sink = CollectSink::new();
+    let (scanned, _) = tokio::join!(
+        scan_system(&config, &mut sink, None),
+        stop_after(&first, 30)
+    );
+    let error = scanned.expect_err("nobody answers any more");
+    let message = atlassian_core::error_chain(&error);
+    assert!(
+        message.contains("GET /") && message.contains("cannot connect"),
+        "{message}"
+    );
+    assert!(!message.contains(&token));
 }

@@ -109,6 +109,24 @@ pub struct ClientStats {
     pub max_concurrency: usize,
     /// The last rate-limit headers the server sent, if it sent any.
     pub last_rate_limit: Option<RateLimitInfo>,
+    /// Time spent waiting before retries of transient failures (summed over requests).
+    pub retry_wait: Duration,
+    /// Requests waiting right now to retry a transient failure (a server restarting, say).
+    pub waiting_to_retry: u64,
+    /// The latest transient failure retried, with its place in the budget.
+    pub last_retry: Option<RetryNote>,
+}
+
+/// A transient failure being retried, for a progress display: what failed and how much of the
+/// budget it has used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryNote {
+    /// The failure, naming its request (`GET /rest/api/2/group/member: cannot connect …`).
+    pub failure: String,
+    /// This retry's number.
+    pub retry: u32,
+    /// Retries allowed per request.
+    pub budget: u32,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +137,33 @@ struct Counters {
     rate_limit_wait_micros: AtomicU64,
     bytes_received: AtomicU64,
     last_rate_limit: Mutex<Option<RateLimitInfo>>,
+    retry_wait_micros: AtomicU64,
+    waiting_to_retry: AtomicU64,
+    last_retry: Mutex<Option<RetryNote>>,
+}
+
+impl Counters {
+    /// Waits `wait` before retry `retry` of a transient `failure`, counted while it waits
+    /// (the count falls again even when the wait is cancelled).
+    async fn wait_to_retry(&self, failure: String, retry: u32, budget: u32, wait: Duration) {
+        struct Waiting<'a>(&'a AtomicU64);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.retries.fetch_add(1, Ordering::Relaxed);
+        self.retry_wait_micros
+            .fetch_add(wait.as_micros() as u64, Ordering::Relaxed);
+        *self.last_retry.lock().unwrap_or_else(|p| p.into_inner()) = Some(RetryNote {
+            failure,
+            retry,
+            budget,
+        });
+        self.waiting_to_retry.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting_to_retry);
+        tokio::time::sleep(wait).await;
+    }
 }
 
 /// A client for one server. Cheap to clone; clones share the connection pool, the concurrency
@@ -256,6 +301,13 @@ impl Client {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+            retry_wait: Duration::from_micros(c.retry_wait_micros.load(Ordering::Relaxed)),
+            waiting_to_retry: c.waiting_to_retry.load(Ordering::Relaxed),
+            last_retry: c
+                .last_retry
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 
@@ -299,15 +351,22 @@ impl Client {
                     {
                         transient_retries += 1;
                         let wait = inner.retry.backoff(transient_retries);
+                        // The error names its request already.
+                        let failure = crate::error::error_chain(&error);
                         tracing::warn!(
-                            // The error names its request already.
-                            "{}; retry {transient_retries}/{} in {}",
-                            crate::error::error_chain(&error),
+                            "{failure}; retry {transient_retries}/{} in {}",
                             inner.retry.max_transient_retries,
                             crate::human::duration(wait)
                         );
-                        inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(wait).await;
+                        inner
+                            .counters
+                            .wait_to_retry(
+                                failure,
+                                transient_retries,
+                                inner.retry.max_transient_retries,
+                                wait,
+                            )
+                            .await;
                         continue;
                     }
                     return Err(error);
@@ -388,14 +447,16 @@ impl Client {
                     } else {
                         inner.retry.backoff(retry)
                     };
+                    let failure = format!("{method} {display_path}: {}", status.as_u16());
                     tracing::warn!(
-                        "{method} {display_path}: {}; retry {retry}/{} in {}",
-                        status.as_u16(),
+                        "{failure}; retry {retry}/{} in {}",
                         inner.retry.max_transient_retries,
                         crate::human::duration(wait)
                     );
-                    inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait).await;
+                    inner
+                        .counters
+                        .wait_to_retry(failure, retry, inner.retry.max_transient_retries, wait)
+                        .await;
                     continue;
                 }
                 (AnswerAction::Follow, Some(location)) => {

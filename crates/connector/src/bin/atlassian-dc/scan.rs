@@ -22,6 +22,7 @@ fn phase_name(phase: &str, total: Option<u64>) -> String {
         ("space permissions", Some(n)) => format!("permissions of {n} spaces"),
         ("member-of", Some(n)) => format!("groups of {n} accounts"),
         ("roles and schemes", Some(_)) => "project roles and schemes".to_owned(),
+        (connector::RETRY_PHASE, Some(budget)) => format!("retries (at most {budget} a request)"),
         (phase, _) => phase.to_owned(),
     }
 }
@@ -72,6 +73,21 @@ fn progress_bar(
         }
         bar.set_position(event.done);
         let mut message = format!("{} requests", event.stats.requests);
+        if event.stats.retries > 0 {
+            message.push_str(&format!(
+                ", {} retried ({} waiting)",
+                event.stats.retries,
+                atlassian_core::human::duration(event.stats.retry_wait)
+            ));
+        }
+        if let (1.., Some(note)) = (event.stats.waiting_to_retry, &event.stats.last_retry) {
+            message.push_str(&format!(
+                "; now waiting to retry {} (retry {}/{})",
+                atlassian_core::human::inert(&note.failure),
+                note.retry,
+                note.budget
+            ));
+        }
         if event.stats.rate_limited > 0 || !event.stats.rate_limit_wait.is_zero() {
             message.push_str(&format!(
                 ", rate limited {}× ({} waiting)",
