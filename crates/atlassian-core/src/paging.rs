@@ -16,6 +16,7 @@
 //! points back at the same page cannot loop forever.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, FuturesOrdered, Stream, StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -107,6 +108,35 @@ struct ConfluenceLinks {
     next: Option<String>,
 }
 
+/// What a server said of a collection's size while its pages were read: the sizes stated by
+/// the first and the latest page. A size that changed means items were added or removed
+/// during the read, and offset paging may then have skipped some (a removal before the next
+/// offset moves an item back past it); de-duplication keeps repeats out either way. Shared:
+/// clones watch the same read.
+#[derive(Clone, Debug, Default)]
+pub struct TotalWatch(Arc<Mutex<Option<(u64, u64)>>>);
+
+impl TotalWatch {
+    /// A new watch, to give to [`items_watched`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn observe(&self, total: u64) {
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match &mut *seen {
+            None => *seen = Some((total, total)),
+            Some((_, latest)) => *latest = total,
+        }
+    }
+
+    /// `(first, latest)` stated sizes when they differ: the collection moved while read.
+    pub fn moved(&self) -> Option<(u64, u64)> {
+        let seen = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        seen.filter(|(first, latest)| first != latest)
+    }
+}
+
 /// Where the next page is, or that there is none.
 enum Next {
     Offset(u64),
@@ -137,6 +167,7 @@ struct PagerState<T, K> {
     ahead: FuturesOrdered<PageFuture>,
     server_page: u64,
     stated_total: u64,
+    watch: Option<TotalWatch>,
     _item: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -150,6 +181,21 @@ pub fn pages<T, K>(
     style: PagingStyle,
     page_size: u32,
     key: K,
+) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+    K: Fn(&T) -> String + Send + 'static,
+{
+    pages_watched(client, request, style, page_size, key, None)
+}
+
+fn pages_watched<T, K>(
+    client: &Client,
+    request: Request,
+    style: PagingStyle,
+    page_size: u32,
+    key: K,
+    watch: Option<TotalWatch>,
 ) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
 where
     T: DeserializeOwned + Send + 'static,
@@ -171,6 +217,7 @@ where
         ahead: FuturesOrdered::new(),
         server_page: 0,
         stated_total: 0,
+        watch,
         _item: std::marker::PhantomData,
     };
     stream::try_unfold(state, |mut state| async move {
@@ -196,7 +243,23 @@ where
     T: DeserializeOwned + Send + 'static,
     K: Fn(&T) -> String + Send + 'static,
 {
-    pages(client, request, style, page_size, key)
+    items_watched(client, request, style, page_size, key, None)
+}
+
+/// As [`items`], telling `watch` the sizes the server stated on the way (see [`TotalWatch`]).
+pub fn items_watched<T, K>(
+    client: &Client,
+    request: Request,
+    style: PagingStyle,
+    page_size: u32,
+    key: K,
+    watch: Option<TotalWatch>,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+    K: Fn(&T) -> String + Send + 'static,
+{
+    pages_watched(client, request, style, page_size, key, watch)
         .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
         .try_flatten()
 }
@@ -331,6 +394,9 @@ where
                 (page.results, page.total_count, next)
             }
         };
+        if let (Some(watch), Some(total)) = (&self.watch, total) {
+            watch.observe(total);
+        }
         let received = raw_items.len();
         let mut items = Vec::with_capacity(received);
         for item in raw_items {

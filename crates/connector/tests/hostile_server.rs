@@ -179,6 +179,7 @@ async fn a_token_that_dies_or_loses_its_rights_mid_scan_never_yields_a_complete_
                     after,
                     token: Some(fate),
                     dataset,
+                    when: None,
                 });
                 let sim = Sim::start(config).await.unwrap();
                 let at = format!("{product}, token {fate:?} after {after} of {requests} answers");
@@ -304,4 +305,120 @@ async fn a_server_that_stays_down_past_the_budget_fails_the_scan_clearly() {
         "{message}"
     );
     assert!(!message.contains(&token));
+}
+
+/// The dataset once `group` has lost its first `leave` members and gained `join` new accounts
+/// (appended, with usernames that sort first, so every later offset of every sorted listing
+/// shifts).
+fn reshuffled(data: &dc_sim::Dataset, group: usize, leave: usize, join: usize) -> dc_sim::Dataset {
+    let mut data = data.clone();
+    let template = data.users[data.groups[group].members[0] as usize].clone();
+    data.groups[group].members.drain(..leave);
+    for n in 0..join {
+        let index = data.users.len() as u32;
+        let mut user = template.clone();
+        user.key = format!("JIRAUSER9{n:05}");
+        user.username = format!("aaa-joined-{n}");
+        user.display_name = format!("Joined {n}");
+        user.email = Some(format!("aaa-joined-{n}@example.com"));
+        data.users.push(user);
+        data.groups[group].members.push(index);
+    }
+    data
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_that_changes_between_its_pages_is_reported_moved_and_nothing_is_duplicated() {
+    let mut base = sim_config(Product::Jira);
+    base.dataset = Arc::new(generate(Product::Jira, Scale::SMALL, 23));
+    let data = base.dataset.clone();
+    let (big, _) = data
+        .groups
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, g)| g.members.len())
+        .unwrap();
+    let name = data.groups[big].name.clone();
+    assert!(
+        data.groups[big].members.len() > 150,
+        "{name}: a group of several pages"
+    );
+    let changed = Arc::new(reshuffled(&data, big, 20, 5));
+    let truth_before = Sim::start(base.clone()).await.unwrap().ground_truth();
+
+    // The change lands right after the big group's first page: its later pages (read ahead
+    // at once) come from the changed group, whose total is 15 lower.
+    let mut config = base.clone();
+    config.change = Some(MidScanChange {
+        after: 1,
+        when: Some(format!("groupname={}&", name.replace(' ', "+"))),
+        token: None,
+        dataset: Some(changed.clone()),
+    });
+    let sim = Sim::start(config).await.unwrap();
+    let truth_after = {
+        let mut after = base.clone();
+        after.dataset = changed;
+        Sim::start(after).await.unwrap().ground_truth()
+    };
+    let inventory = scan(&sim).await.expect("a scan of a changing server");
+
+    // Nothing duplicated.
+    let mut keys: Vec<&str> = inventory.accounts.iter().map(|a| a.key.as_str()).collect();
+    keys.dedup();
+    assert_eq!(keys.len(), inventory.accounts.len());
+    let mut pairs: Vec<(&str, &str)> = inventory
+        .memberships
+        .iter()
+        .map(|m| (m.group.as_str(), m.account.as_str()))
+        .collect();
+    pairs.dedup();
+    assert_eq!(pairs.len(), inventory.memberships.len());
+
+    // The group moved: its memberships are not claimed complete, and a warning names it.
+    let memberships = inventory
+        .coverage
+        .iter()
+        .find(|c| c.collection == "memberships")
+        .unwrap();
+    assert!(!memberships.complete, "{memberships:?}");
+    let detail = memberships.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains("moved during the scan") && detail.contains(&name),
+        "{detail}"
+    );
+    assert!(
+        inventory
+            .warnings
+            .iter()
+            .any(|w| w.contains(&name) && w.contains("changed while its members were read"))
+    );
+    // Every other group's members are exactly the server's (unchanged by the change).
+    let others = |truth: &Inventory| -> Vec<(String, String)> {
+        truth
+            .memberships
+            .iter()
+            .filter(|m| m.group != name)
+            .map(|m| (m.group.clone(), m.account.clone()))
+            .collect()
+    };
+    let scanned: Vec<(String, String)> = others(&inventory);
+    assert_eq!(scanned, others(&truth_before));
+    assert_eq!(scanned, others(&truth_after));
+    // Whatever else says complete holds every account present before and after the change.
+    if let Some(accounts) = inventory
+        .coverage
+        .iter()
+        .find(|c| c.collection == "accounts")
+        && accounts.complete
+    {
+        for account in &truth_before.accounts {
+            let stayed = truth_after.accounts.iter().any(|a| a.key == account.key);
+            assert!(
+                !stayed || inventory.accounts.iter().any(|a| a.key == account.key),
+                "{} stayed on the server but is missing",
+                account.key
+            );
+        }
+    }
 }

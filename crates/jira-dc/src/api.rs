@@ -142,7 +142,17 @@ impl JiraClient {
         &self,
         group: &str,
     ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
-        paging::items(
+        self.group_members_watched(group, None)
+    }
+
+    /// As [`group_members`](Self::group_members), telling `watch` the `total` each page states
+    /// (a changed total: the group changed while it was read).
+    pub fn group_members_watched(
+        &self,
+        group: &str,
+        watch: Option<paging::TotalWatch>,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+        paging::items_watched(
             &self.client,
             Request::get("/rest/api/2/group/member")
                 .query("groupname", group)
@@ -150,6 +160,7 @@ impl JiraClient {
             PagingStyle::JiraPageBean,
             GROUP_MEMBER_PAGE,
             user_key,
+            watch,
         )
     }
 

@@ -123,7 +123,15 @@ fn answer(
     let original = &config.dataset;
     // The change, once due: how many answers to a known token came before this request.
     let due = |served: u64| config.change.as_ref().filter(|c| served >= c.after);
-    let mut served = state.authenticated.load(Ordering::Relaxed);
+    let when = config.change.as_ref().and_then(|c| c.when.as_deref());
+    let matches_when = when.is_some_and(|w| {
+        let target = parts.uri.path_and_query().map_or("", |p| p.as_str());
+        target.contains(w)
+    });
+    let mut served = match when {
+        Some(_) => state.matching.load(Ordering::Relaxed),
+        None => state.authenticated.load(Ordering::Relaxed),
+    };
     let caller = match parts
         .headers
         .get("authorization")
@@ -133,7 +141,12 @@ fn answer(
         Some(value) => match value.strip_prefix("Bearer ") {
             Some(token) => match state.tokens.get(token.trim()) {
                 Some(&(index, role)) => {
-                    served = state.authenticated.fetch_add(1, Ordering::Relaxed);
+                    let authenticated = state.authenticated.fetch_add(1, Ordering::Relaxed);
+                    served = match when {
+                        Some(_) if matches_when => state.matching.fetch_add(1, Ordering::Relaxed),
+                        Some(_) => served,
+                        None => authenticated,
+                    };
                     match due(served).and_then(|c| c.token) {
                         Some(TokenFate::Revoked) => {
                             return (unauthorized(original.product), extra);

@@ -73,8 +73,12 @@ impl Faults {
 /// offset (the reference's paging notes: offsets, not cursors).
 #[derive(Clone, Debug, Default)]
 pub struct MidScanChange {
-    /// Answers to a known token served before the change.
+    /// Answers to a known token served before the change (only those to requests whose path
+    /// and query hold [`when`](Self::when), when given).
     pub after: u64,
+    /// Counts only requests whose path and query hold this text (`groupname=eng`: the change
+    /// lands right after a given group's first page).
+    pub when: Option<String>,
     /// What the token becomes (`None`: nothing).
     pub token: Option<TokenFate>,
     /// The data served from then on (`None`: the same).
@@ -202,6 +206,8 @@ struct State {
     sequence: AtomicU64,
     /// Answers to a known token so far (for [`SimConfig::change`]).
     authenticated: AtomicU64,
+    /// Answers to requests holding [`MidScanChange::when`] so far.
+    matching: AtomicU64,
     /// The index of [`MidScanChange::dataset`], built before the first request.
     changed_index: Option<Index>,
     /// How much earlier than the deadline to ask the timer, so that answers leave on time on
@@ -302,6 +308,7 @@ impl Sim {
             counters: Arc::new(Counters::default()),
             sequence: AtomicU64::new(0),
             authenticated: AtomicU64::new(0),
+            matching: AtomicU64::new(0),
         });
         let (stop, mut stopped) = watch::channel(false);
         let accept_state = Arc::clone(&state);

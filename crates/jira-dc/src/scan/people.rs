@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use atlassian_core::Error;
 use atlassian_core::inventory::Coverage;
+use atlassian_core::paging::TotalWatch;
 use futures::{StreamExt, TryStreamExt};
 
 use super::{NEEDS_ADMIN, NEEDS_BROWSE, Scanner};
@@ -78,16 +79,23 @@ impl Scanner<'_> {
         let api = self.api;
         let mut results = futures::stream::iter(groups.iter().cloned())
             .map(|group| async move {
-                let members: Result<Vec<User>, Error> =
-                    api.group_members(&group).try_collect().await;
-                (group, members)
+                let watch = TotalWatch::new();
+                let members: Result<Vec<User>, Error> = api
+                    .group_members_watched(&group, Some(watch.clone()))
+                    .try_collect()
+                    .await;
+                (group, members, watch.moved())
             })
             .buffer_unordered(self.parallelism);
         let mut refused: Option<Error> = None;
         let mut vanished = Vec::new();
+        let mut moved = Vec::new();
         let mut done = 0u64;
-        while let Some((group, members)) = results.next().await {
+        while let Some((group, members, total_moved)) = results.next().await {
             done += 1;
+            if let (Ok(_), Some(totals)) = (&members, total_moved) {
+                moved.push((group.clone(), totals));
+            }
             match members {
                 Ok(members) => {
                     for user in members {
@@ -109,6 +117,13 @@ impl Scanner<'_> {
         }
         drop(results);
         vanished.sort_unstable();
+        moved.sort_unstable();
+        for (group, (first, latest)) in &moved {
+            self.builder.warning(format!(
+                "group {group:?} changed while its members were read (total {first}, then \
+                 {latest}); members added or removed meanwhile may be missing"
+            ));
+        }
         for group in &vanished {
             self.builder.warning(format!(
                 "group {group:?} disappeared during the scan; its members are not listed"
@@ -124,6 +139,23 @@ impl Scanner<'_> {
                 "memberships",
                 Some("group/member".into()),
                 format!("{} groups disappeared during the scan", vanished.len()),
+            ),
+            // Offsets shift when a group changes between two of its pages: a member can be
+            // skipped. The stated total changing is the evidence.
+            None if !moved.is_empty() => Coverage::incomplete(
+                "memberships",
+                Some("group/member".into()),
+                format!(
+                    "{} groups moved during the scan (their stated totals changed while their \
+                     pages were read: {}); scan again for a settled answer",
+                    moved.len(),
+                    moved
+                        .iter()
+                        .take(5)
+                        .map(|(g, (a, b))| format!("{g:?} {a} → {b}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
             None if !self.groups_complete => Coverage::incomplete(
                 "memberships",
