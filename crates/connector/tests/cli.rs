@@ -473,7 +473,7 @@ async fn a_bare_host_finds_the_context_path() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
+async fn an_interrupted_or_terminated_scan_leaves_the_last_good_file_untouched() {
     let mut config = SimConfig::new(
         generate(Product::Jira, Scale::TINY, 5),
         resolve_version(Product::Jira, "9.12").unwrap(),
@@ -483,7 +483,13 @@ async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("inventory.ndjson");
     std::fs::write(&out, "the last good inventory\n").unwrap();
-    for format in ["json", "ndjson"] {
+    // SIGINT from a person, SIGTERM from a container runtime or a scheduler: the same ending.
+    for (signal, code, format) in [
+        ("-INT", 130, "json"),
+        ("-INT", 130, "ndjson"),
+        ("-TERM", 143, "json"),
+        ("-TERM", 143, "ndjson"),
+    ] {
         let child = tokio::process::Command::new(BIN)
             .args([
                 "scan",
@@ -501,13 +507,17 @@ async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
         tokio::time::sleep(std::time::Duration::from_millis(800)).await;
         let pid = child.id().unwrap().to_string();
         let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid])
+            .args([signal, &pid])
             .status()
             .unwrap();
         assert!(killed.success());
         let output = child.wait_with_output().await.unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(130), "{stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{signal} {format}: {stderr}"
+        );
         assert!(stderr.contains("interrupted"), "{stderr}");
         assert_eq!(
             std::fs::read_to_string(&out).unwrap(),
@@ -515,6 +525,53 @@ async fn an_interrupted_scan_leaves_the_last_good_file_untouched() {
         );
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(files.len(), 1, "temporary files left behind");
+    }
+}
+
+/// Two scans given the same `--out` at once (two schedulers, a retry that overlaps the run it
+/// retries): each writes its own temporary file and renames it whole, so the file ends as one
+/// of the two complete inventories, never a mix, and no temporary file is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_scans_to_one_out_leave_one_whole_inventory() {
+    let start = |seed: u64| async move {
+        let mut config = SimConfig::new(
+            generate(Product::Jira, Scale::TINY, seed),
+            resolve_version(Product::Jira, "9.12").unwrap(),
+        );
+        config.latency = std::time::Duration::from_millis(3);
+        Sim::start(config).await.unwrap()
+    };
+    let (one, two) = (start(31).await, start(32).await);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("inventory");
+    for format in ["json", "ndjson"] {
+        let scan = |sim: &Sim| {
+            tokio::process::Command::new(BIN)
+                .args(["scan", sim.base_url(), "--format", format, "--out"])
+                .arg(&out)
+                .env("ATLASSIAN_PAT", sim.token(TokenRole::Admin))
+                .env_remove("RUST_LOG")
+                .output()
+        };
+        let (first, second) = tokio::join!(scan(&one), scan(&two));
+        for output in [first.unwrap(), second.unwrap()] {
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let text = std::fs::read(&out).unwrap();
+        let written = Inventory::read_auto(&text).expect("a whole inventory");
+        let truth = if written.system.base_url == one.ground_truth().system.base_url {
+            one.ground_truth()
+        } else {
+            two.ground_truth()
+        };
+        assert_same_records(&written, &truth);
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 1, "{format}: temporary files left behind");
     }
 }
 

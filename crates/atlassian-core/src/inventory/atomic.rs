@@ -3,8 +3,10 @@
 //! An inventory cut short by a crash or an error must never take the place of the last good one,
 //! since `diff` would report every missing record as revoked access.
 
+use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
@@ -32,6 +34,45 @@ use super::error::InventoryError;
 pub struct AtomicFile {
     target: PathBuf,
     temp: BufWriter<NamedTempFile>,
+    _pending: Pending,
+}
+
+/// Temporary files of atomic files not yet committed or dropped, for
+/// [`remove_pending_temp_files`].
+static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// Keeps a temporary file's path in [`PENDING`] while it lives.
+#[derive(Debug)]
+struct Pending(PathBuf);
+
+impl Pending {
+    fn new(path: &Path) -> Self {
+        PENDING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_path_buf());
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.0);
+    }
+}
+
+/// Removes the temporary files of every [`AtomicFile`] of this process not yet committed or
+/// dropped. For a process about to end without unwinding (a signal handler calling
+/// `std::process::exit`): destructors will not run, so their temporary files would stay.
+/// Targets are untouched.
+pub fn remove_pending_temp_files() {
+    let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|p| p.into_inner()));
+    for path in pending {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 impl AtomicFile {
@@ -45,6 +86,7 @@ impl AtomicFile {
         let temp = NamedTempFile::new_in(folder_of(&target))
             .map_err(|source| file_error("create a temporary file for", &target, source))?;
         Ok(Self {
+            _pending: Pending::new(temp.path()),
             target,
             temp: BufWriter::new(temp),
         })
@@ -62,7 +104,13 @@ impl AtomicFile {
     /// [`InventoryError::File`] naming the target; the target is then unchanged and the
     /// temporary file removed.
     pub fn commit(self) -> Result<(), InventoryError> {
-        let Self { target, temp } = self;
+        // `_pending` leaves the list only once the rename is done (or failed and the file
+        // removed): until then an interruption removes the temporary file.
+        let Self {
+            target,
+            temp,
+            _pending,
+        } = self;
         let temp = temp
             .into_inner()
             .map_err(|error| file_error("write", &target, error.into_error()))?;

@@ -21,7 +21,7 @@ mod record;
 mod reference;
 mod sink;
 
-pub use atomic::AtomicFile;
+pub use atomic::{AtomicFile, remove_pending_temp_files};
 pub use builder::InventoryBuilder;
 pub use error::{InventoryError, Violation};
 pub use ndjson::{Header, NdjsonWriter};

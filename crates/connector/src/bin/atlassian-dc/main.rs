@@ -324,10 +324,35 @@ fn settings(cli: &Cli, target: &str) -> Result<ConnectionSettings, String> {
     Ok(settings)
 }
 
+/// SIGINT (a person's Ctrl-C) and SIGTERM (what containers and schedulers send) end every
+/// command the same way: whatever is being written stays a temporary file, which is removed,
+/// the last good output is untouched, and the exit code is 128 + the signal (130, 143).
+/// Listening starts before any work, so a signal never meets the default action (which would
+/// leave the temporary file behind).
+fn exit_on_signals() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        let (name, code) = tokio::select! {
+            _ = interrupt.recv() => ("SIGINT", 130),
+            _ = terminate.recv() => ("SIGTERM", 143),
+        };
+        atlassian_core::inventory::remove_pending_temp_files();
+        say!("interrupted ({name}): nothing was written");
+        std::process::exit(code);
+    });
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
+    if let Err(e) = exit_on_signals() {
+        say!("error: cannot listen for signals: {e}");
+        return ExitCode::from(FAILED);
+    }
     match &cli.command {
         Command::Test { target, json } => test(&cli, target, *json).await,
         Command::Scan {

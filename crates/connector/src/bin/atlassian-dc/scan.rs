@@ -135,14 +135,8 @@ pub(super) async fn scan(
         },
         Format::Json => OutputSink::Json(CollectSink::new()),
     };
-    let outcome = tokio::select! {
-        outcome = connector::scan_into(&settings, progress, sink.as_dyn()) => outcome,
-        _ = tokio::signal::ctrl_c() => {
-            if let Some(bar) = &bar { let _ = bar.clear(); }
-            say!("interrupted: nothing was written");
-            return ExitCode::from(130);
-        }
-    };
+    // SIGINT and SIGTERM end the process from main's handler, which removes the temporary file.
+    let outcome = connector::scan_into(&settings, progress, sink.as_dyn()).await;
     if let Some(bar) = &bar {
         let _ = bar.clear();
     }
