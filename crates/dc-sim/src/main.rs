@@ -56,6 +56,10 @@ enum Command {
         /// Latency added to every answer, in milliseconds.
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
+        /// Each answer's time strays up to this far from the latency, in milliseconds (drawn
+        /// uniformly, reproducibly from the seed).
+        #[arg(long, default_value_t = 0)]
+        jitter_ms: u64,
         /// Token bucket `CAPACITY:PER_SECOND` for authenticated requests.
         #[arg(long, value_parser = |s: &str| RateLimit::parse(s).ok_or("expected C:R"))]
         rate_limit: Option<RateLimit>,
@@ -141,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
             version,
             tls,
             latency_ms,
+            jitter_ms,
             rate_limit,
             faults,
             port,
@@ -158,6 +163,7 @@ async fn main() -> anyhow::Result<()> {
                 tls,
                 port,
                 latency: Duration::from_millis(latency_ms),
+                jitter: Duration::from_millis(jitter_ms),
                 rate_limit,
                 faults: Faults::mixed(faults),
                 seed: data.seed,

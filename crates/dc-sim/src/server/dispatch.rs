@@ -36,8 +36,7 @@ pub(super) async fn handle(
 ) -> Result<Response<Body>, Dropped> {
     // The stated latency is the server's answer time: the answer leaves that long after the
     // request arrived, its computation included (not the latency plus the computation).
-    let answer_at =
-        tokio::time::Instant::now() + state.config.latency.saturating_sub(state.timer_lateness);
+    let arrived = tokio::time::Instant::now();
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
@@ -47,6 +46,8 @@ pub(super) async fn handle(
     let config = &state.config;
     let n = state.sequence.fetch_add(1, Ordering::Relaxed);
     let roll = |salt: u64| unit(config.seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
+    let answer_time = jittered(config.latency, config.jitter, roll(4));
+    let answer_at = arrived + answer_time.saturating_sub(state.timer_lateness);
     let faults = config.faults;
     if faults.drop_connection > 0.0 && roll(1) < faults.drop_connection {
         tokio::time::sleep_until(answer_at).await;
@@ -290,6 +291,17 @@ fn form_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// An answer time drawn uniformly in `latency ± jitter` (never below zero) by `u` in [0, 1).
+fn jittered(latency: Duration, jitter: Duration, u: f64) -> Duration {
+    if jitter.is_zero() {
+        return latency;
+    }
+    // In whole nanoseconds, so the bounds hold exactly.
+    let spread = (jitter.as_nanos() as f64 * (2.0 * u - 1.0)) as i128;
+    let nanos = (latency.as_nanos() as i128 + spread).max(0);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
 /// A number in [0, 1) from (seed, n): splitmix64, so fault decisions are reproducible.
 fn unit(seed: u64, n: u64) -> f64 {
     let mut z = seed.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -329,4 +341,31 @@ fn into_response(
             .boxed()
     };
     builder.body(body).expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_spreads_answer_times_evenly_around_the_latency() {
+        let latency = Duration::from_millis(20);
+        let jitter = Duration::from_millis(8);
+        assert_eq!(jittered(latency, Duration::ZERO, 0.99), latency);
+        let times: Vec<Duration> = (0..10_000)
+            .map(|n| jittered(latency, jitter, unit(7, n)))
+            .collect();
+        let (low, high) = (latency - jitter, latency + jitter);
+        assert!(times.iter().all(|t| (low..=high).contains(t)));
+        let mean = times.iter().sum::<Duration>() / times.len() as u32;
+        assert!(
+            mean.abs_diff(latency) < Duration::from_micros(300),
+            "{mean:?}"
+        );
+        // Both ends are reached, not a narrower band.
+        assert!(times.iter().any(|t| *t < low + Duration::from_millis(1)));
+        assert!(times.iter().any(|t| *t > high - Duration::from_millis(1)));
+        // More jitter than latency: never below zero.
+        assert_eq!(jittered(latency, latency * 2, 0.0), Duration::ZERO);
+    }
 }

@@ -112,6 +112,12 @@ pub struct SimConfig {
     pub port: u16,
     /// Added to every answer.
     pub latency: Duration,
+    /// How far each answer's time strays from [`latency`](Self::latency): drawn uniformly in
+    /// `latency ± jitter` (never below zero), reproducibly from [`seed`](Self::seed) and the
+    /// request's sequence number, as the fault rolls are. Where it comes from: a real server's
+    /// answer times vary from request to request (load, garbage collection, the database); no
+    /// source beyond that is needed. Zero: every answer takes exactly `latency`.
+    pub jitter: Duration,
     /// Rate limiting of authenticated requests.
     pub rate_limit: Option<RateLimit>,
     /// Faults on demand.
@@ -133,6 +139,7 @@ impl SimConfig {
             tls: false,
             port: 0,
             latency: Duration::ZERO,
+            jitter: Duration::ZERO,
             rate_limit: None,
             faults: Faults::default(),
             seed: 1,
@@ -288,7 +295,7 @@ impl Sim {
             .iter()
             .map(|t| (t.token.clone(), (t.owner, t.role)))
             .collect();
-        let timer_lateness = if config.latency.is_zero() {
+        let timer_lateness = if config.latency.is_zero() && config.jitter.is_zero() {
             Duration::ZERO
         } else {
             timer_lateness().await
