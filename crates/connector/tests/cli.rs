@@ -594,6 +594,12 @@ async fn output_to_a_pipe_has_no_escapes_and_json_logs_parse() {
     )
     .await;
     assert_eq!(text.code, 0, "{}", text.stderr);
+    // Written in place: a rename over it (as root) would have made /dev/null a plain file.
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let null = std::fs::metadata("/dev/null").unwrap().file_type();
+        assert!(null.is_char_device(), "/dev/null is no longer a device");
+    }
     assert!(
         text.stderr.contains("WARN"),
         "no warning to look at: {}",

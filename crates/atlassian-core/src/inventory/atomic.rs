@@ -17,7 +17,9 @@ use super::error::InventoryError;
 /// It writes to a temporary file in the target's own folder (so the final rename never crosses
 /// file systems). Dropping it without committing removes the temporary file and leaves any
 /// existing target untouched. Like the temporary file, the result is readable by its owner only,
-/// which suits a list of accounts and e-mail addresses.
+/// which suits a list of accounts and e-mail addresses. A target that exists and is no regular
+/// file (`/dev/null`, `/dev/stdout`, a named pipe) is written in place instead: renaming over
+/// it would put a file where the device or pipe was.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), atlassian_core::InventoryError> {
@@ -33,8 +35,21 @@ use super::error::InventoryError;
 #[derive(Debug)]
 pub struct AtomicFile {
     target: PathBuf,
-    temp: BufWriter<NamedTempFile>,
-    _pending: Pending,
+    destination: Destination,
+}
+
+/// Where the bytes go until the commit.
+#[derive(Debug)]
+enum Destination {
+    /// A temporary file beside the target, renamed over it on commit.
+    Temp {
+        file: BufWriter<NamedTempFile>,
+        _pending: Pending,
+    },
+    /// The target itself, when it exists and is no regular file (`/dev/null`, `/dev/stdout`, a
+    /// named pipe): a rename would replace the device or pipe with a file (a process running
+    /// as root once turned `/dev/null` into one so), and there is nothing to keep whole.
+    InPlace(BufWriter<std::fs::File>),
 }
 
 /// Temporary files of atomic files not yet committed or dropped, for
@@ -83,12 +98,25 @@ impl AtomicFile {
     /// [`InventoryError::File`] naming `target` when the folder does not take a new file.
     pub fn create(target: impl AsRef<Path>) -> Result<Self, InventoryError> {
         let target = target.as_ref().to_path_buf();
+        let special = std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(|source| file_error("open", &target, source))?;
+            return Ok(Self {
+                target,
+                destination: Destination::InPlace(BufWriter::new(file)),
+            });
+        }
         let temp = NamedTempFile::new_in(folder_of(&target))
             .map_err(|source| file_error("create a temporary file for", &target, source))?;
         Ok(Self {
-            _pending: Pending::new(temp.path()),
             target,
-            temp: BufWriter::new(temp),
+            destination: Destination::Temp {
+                _pending: Pending::new(temp.path()),
+                file: BufWriter::new(temp),
+            },
         })
     }
 
@@ -104,13 +132,20 @@ impl AtomicFile {
     /// [`InventoryError::File`] naming the target; the target is then unchanged and the
     /// temporary file removed.
     pub fn commit(self) -> Result<(), InventoryError> {
-        // `_pending` leaves the list only once the rename is done (or failed and the file
-        // removed): until then an interruption removes the temporary file.
         let Self {
             target,
-            temp,
-            _pending,
+            destination,
         } = self;
+        // `_pending` leaves the list only once the rename is done (or failed and the file
+        // removed): until then an interruption removes the temporary file.
+        let (temp, _pending) = match destination {
+            Destination::Temp { file, _pending } => (file, _pending),
+            Destination::InPlace(mut file) => {
+                return file
+                    .flush()
+                    .map_err(|source| file_error("write", &target, source));
+            }
+        };
         let temp = temp
             .into_inner()
             .map_err(|error| file_error("write", &target, error.into_error()))?;
@@ -125,15 +160,24 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.temp.write(buf)
+        match &mut self.destination {
+            Destination::Temp { file, .. } => file.write(buf),
+            Destination::InPlace(file) => file.write(buf),
+        }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.temp.write_all(buf)
+        match &mut self.destination {
+            Destination::Temp { file, .. } => file.write_all(buf),
+            Destination::InPlace(file) => file.write_all(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        match &mut self.destination {
+            Destination::Temp { file, .. } => file.flush(),
+            Destination::InPlace(file) => file.flush(),
+        }
     }
 }
 
@@ -161,5 +205,34 @@ fn file_error(action: &'static str, path: &Path, source: io::Error) -> Inventory
         action,
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_pipe_is_written_in_place_and_stays_a_pipe() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("inventory.pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+        };
+        let mut file = AtomicFile::create(&pipe).unwrap();
+        file.write_all(b"a whole inventory\n").unwrap();
+        file.commit().unwrap();
+        // Checked before joining: a pipe renamed over would leave the reader waiting for ever.
+        assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), "a whole inventory\n");
+        // Nothing else was created beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
