@@ -18,7 +18,13 @@ pub async fn demo(root: &Path, product: &str, out: &Path) -> anyhow::Result<()> 
         other => bail!("unknown product {other:?} (jira or confluence)"),
     };
     println!("building atlassian-dc …");
-    crate::cargo_build(root, &["-p", "connector", "--bin", "atlassian-dc"])?;
+    // With xtask in the same build, features unify as they did for xtask itself, so only the
+    // binary is compiled: alone, `-p connector` has another feature set and rebuilds reqwest,
+    // hyper and the core (27 s of a cold demo; 3 s this way).
+    crate::cargo_build(
+        root,
+        &["-p", "xtask", "-p", "connector", "--bin", "atlassian-dc"],
+    )?;
     let binary = root.join("target/debug/atlassian-dc");
 
     let mut config = SimConfig::new(
