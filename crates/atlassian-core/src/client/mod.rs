@@ -8,9 +8,8 @@
 //! - every request takes a permit from the one concurrency limiter of its client.
 
 use std::fmt;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -31,140 +30,18 @@ pub const USER_AGENT: &str = concat!("atlassian-dc/", env!("CARGO_PKG_VERSION"))
 const MAX_REDIRECTS: u32 = 10;
 
 mod classify;
+mod config;
 mod request;
 mod response;
+mod stats;
 
 use classify::classify;
 
+pub use config::{ClientConfig, DEFAULT_MAX_BODY_BYTES};
 pub use request::Request;
 pub use response::Response;
-
-/// How to reach and talk to one server: [`ClientConfig::new`] gives the documented defaults,
-/// and every option is a public field to set (one style, as kube-rs's `Config`).
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    /// Where every request goes.
-    pub base_url: BaseUrl,
-    /// The Personal Access Token, sent as `Authorization: Bearer` to the base URL's origin only.
-    pub token: Option<Token>,
-    /// A PEM bundle of extra CA certificates to trust besides the system roots.
-    pub ca_bundle: Option<PathBuf>,
-    /// Accept any certificate. Logged as a warning when the client is built.
-    pub insecure: bool,
-    /// Per-request timeout (connect, send, and the whole answer).
-    pub timeout: Duration,
-    /// Requests in flight at most; lowered while the server answers 429.
-    pub concurrency: usize,
-    /// When and how long to retry.
-    pub retry: RetryPolicy,
-    /// The User-Agent header.
-    pub user_agent: String,
-    /// Receives every answer (fixtures are recorded this way).
-    pub recorder: Option<crate::record::RecorderHandle>,
-    /// The most bytes one answer may hold; a longer one is [`Error::BodyTooLarge`] and is
-    /// never read past this. The largest real answers (a page of 1,000 users, a big space's
-    /// permission sets) are a few megabytes.
-    pub max_body_bytes: u64,
-}
-
-/// The default [`ClientConfig::max_body_bytes`]: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 << 20;
-
-impl ClientConfig {
-    /// The documented defaults: 30 s timeout, concurrency 8, system roots only.
-    pub fn new(base_url: BaseUrl) -> Self {
-        Self {
-            base_url,
-            token: None,
-            ca_bundle: None,
-            insecure: false,
-            timeout: Duration::from_secs(30),
-            concurrency: 8,
-            retry: RetryPolicy::default(),
-            user_agent: USER_AGENT.to_owned(),
-            recorder: None,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-    }
-}
-
-/// Counters of one client, for progress displays and benchmarks.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClientStats {
-    /// Requests sent (each try counts).
-    pub requests: u64,
-    /// Tries after the first, of any request.
-    pub retries: u64,
-    /// 429 answers received.
-    pub rate_limited: u64,
-    /// Time spent waiting on rate limits (summed over requests).
-    pub rate_limit_wait: Duration,
-    /// Body bytes received.
-    pub bytes_received: u64,
-    /// The concurrency limit now.
-    pub concurrency_limit: usize,
-    /// The lowest the concurrency limit went.
-    pub lowest_concurrency_limit: usize,
-    /// The configured concurrency.
-    pub max_concurrency: usize,
-    /// The last rate-limit headers the server sent, if it sent any.
-    pub last_rate_limit: Option<RateLimitInfo>,
-    /// Time spent waiting before retries of transient failures (summed over requests).
-    pub retry_wait: Duration,
-    /// Requests waiting right now to retry a transient failure (a server restarting, say).
-    pub waiting_to_retry: u64,
-    /// The latest transient failure retried, with its place in the budget.
-    pub last_retry: Option<RetryNote>,
-}
-
-/// A transient failure being retried, for a progress display: what failed and how much of the
-/// budget it has used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryNote {
-    /// The failure, naming its request (`GET /rest/api/2/group/member: cannot connect …`).
-    pub failure: String,
-    /// This retry's number.
-    pub retry: u32,
-    /// Retries allowed per request.
-    pub budget: u32,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    requests: AtomicU64,
-    retries: AtomicU64,
-    rate_limited: AtomicU64,
-    rate_limit_wait_micros: AtomicU64,
-    bytes_received: AtomicU64,
-    last_rate_limit: Mutex<Option<RateLimitInfo>>,
-    retry_wait_micros: AtomicU64,
-    waiting_to_retry: AtomicU64,
-    last_retry: Mutex<Option<RetryNote>>,
-}
-
-impl Counters {
-    /// Waits `wait` before retry `retry` of a transient `failure`, counted while it waits
-    /// (the count falls again even when the wait is cancelled).
-    async fn wait_to_retry(&self, failure: String, retry: u32, budget: u32, wait: Duration) {
-        struct Waiting<'a>(&'a AtomicU64);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-        self.retries.fetch_add(1, Ordering::Relaxed);
-        self.retry_wait_micros
-            .fetch_add(wait.as_micros() as u64, Ordering::Relaxed);
-        *self.last_retry.lock().unwrap_or_else(|p| p.into_inner()) = Some(RetryNote {
-            failure,
-            retry,
-            budget,
-        });
-        self.waiting_to_retry.fetch_add(1, Ordering::Relaxed);
-        let _waiting = Waiting(&self.waiting_to_retry);
-        tokio::time::sleep(wait).await;
-    }
-}
+use stats::Counters;
+pub use stats::{ClientStats, RetryNote};
 
 /// A client for one server. Cheap to clone; clones share the connection pool, the concurrency
 /// limit and the counters.
