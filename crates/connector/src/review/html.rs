@@ -292,7 +292,7 @@ fn charts(
             .map(|(l, n)| ((*l).to_owned(), n))
             .collect::<Vec<_>>(),
     );
-    let mut groups: Vec<(String, usize)> = super::member_counts(inventory)
+    let mut groups: Vec<(String, usize)> = super::findings::member_counts(inventory)
         .into_iter()
         .map(|(name, n)| {
             let spelled = inventory
