@@ -255,10 +255,13 @@ async fn a_server_that_restarts_mid_scan_is_waited_for_within_the_budget() {
         let (progress, seen) = recorder();
         let mut sink = CollectSink::new();
         let scan = scan_system(&config, &mut sink, Some(progress));
-        // Down for 1.5 s (connections refused), then back on the same port with the same data.
+        // Down for 1 s (connections refused), then back on the same port with the same data.
+        // The budget: 4 retries of 250 ms × 2^n, each scaled by 0.5–1.0, wait 1.9–3.75 s in
+        // all, so a request refused at the first moment still outlasts the downtime, with
+        // room for a slow machine's late timers.
         let restart = async {
             let port = stop_after(&first, 30).await;
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
             Sim::start(plain_sim_config(product, port)).await.unwrap()
         };
         let (scanned, second) = tokio::join!(scan, restart);
