@@ -418,14 +418,29 @@ impl Client {
         {
             return Err(SendFailure::TooLarge);
         }
-        let mut body = bytes::BytesMut::new();
+        // The chunks are kept as they come and joined once, at their exact size (a single
+        // chunk, the usual case, without a copy).
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut length = 0u64;
         while let Some(chunk) = response.chunk().await? {
-            if (body.len() + chunk.len()) as u64 > limit {
+            length += chunk.len() as u64;
+            if length > limit {
                 return Err(SendFailure::TooLarge);
             }
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
-        Ok((status, headers, body.freeze()))
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().expect("one chunk"),
+            _ => {
+                let mut joined = bytes::BytesMut::with_capacity(length as usize);
+                for chunk in &chunks {
+                    joined.extend_from_slice(chunk);
+                }
+                joined.freeze()
+            }
+        };
+        Ok((status, headers, body))
     }
 
     /// Sends a request and decodes a successful JSON answer.
