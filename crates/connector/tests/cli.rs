@@ -2,6 +2,8 @@
 //! `test` diagnosis from the situation it names, scans equal to the ground truth, atomic output,
 //! `diff` of two scans around a change, and the token in no output.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -662,38 +664,9 @@ async fn the_progress_bar_shows_the_membership_total_on_a_terminal() {
     // Slow enough that the members phase lasts several of the bar's frames.
     config.latency = std::time::Duration::from_millis(60);
     let sim = Sim::start(config).await.unwrap();
-    let command = format!(
-        "env ATLASSIAN_PAT={} COLUMNS=120 {BIN} scan {} --out /dev/null",
-        sim.token(TokenRole::Admin),
-        sim.base_url()
-    );
-    let out = tokio::process::Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .env_remove("RUST_LOG")
-        .output()
-        .await
-        .expect("util-linux script runs");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    let plain: String = {
-        // Drop the terminal's control sequences, keep the text drawn.
-        let mut text = String::new();
-        let mut chars = screen.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\u{1b}' {
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for d in chars.by_ref() {
-                        if d.is_ascii_alphabetic() {
-                            break;
-                        }
-                    }
-                }
-            } else {
-                text.push(c);
-            }
-        }
-        text
-    };
+    let out =
+        common::scan_on_a_terminal(BIN, sim.base_url(), sim.token(TokenRole::Admin), &[]).await;
+    let plain = common::screen_text(&String::from_utf8_lossy(&out.stdout));
     assert!(out.status.success(), "{plain}");
     assert!(
         plain.contains(&format!("members of {groups} groups [")),

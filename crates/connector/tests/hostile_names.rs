@@ -5,6 +5,8 @@
 //! machine outputs keep them exactly.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::process::Output;
 
 use atlassian_core::access::AccessIndex;
@@ -419,38 +421,6 @@ async fn the_commands_that_read_inventories_show_hostile_names_inert() {
     let _: Value = serde_json::from_str(&findings.stdout).unwrap();
 }
 
-/// Drops the terminal's own CSI sequences (`ESC [ … final`), which the progress bar and the
-/// coloured log level send, and the carriage returns the pty adds to every newline; fails on
-/// any other escape (OSC, a bare ESC).
-fn screen_text(screen: &str) -> String {
-    let mut text = String::new();
-    let mut chars = screen.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => {
-                assert_eq!(
-                    chars.peek(),
-                    Some(&'['),
-                    "an escape that is not a CSI reached the terminal: {screen:?}"
-                );
-                chars.next();
-                for d in chars.by_ref() {
-                    if ('\u{40}'..='\u{7e}').contains(&d) {
-                        break;
-                    }
-                    assert!(
-                        ('\u{20}'..='\u{3f}').contains(&d),
-                        "a malformed CSI: {screen:?}"
-                    );
-                }
-            }
-            '\r' => {}
-            c => text.push(c),
-        }
-    }
-    text
-}
-
 /// On a terminal (a pty from util-linux `script`): the progress line, the coloured log lines
 /// and the summary send nothing but their own colour and cursor sequences.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,20 +430,10 @@ async fn on_a_terminal_only_the_tools_own_sequences_are_sent() {
     config.tls = false;
     config.latency = std::time::Duration::from_millis(30);
     let sim = Sim::start(config).await.unwrap();
-    let command = format!(
-        "env ATLASSIAN_PAT={} COLUMNS=120 {BIN} scan {} --out /dev/null -v",
-        sim.token(TokenRole::Admin),
-        sim.base_url()
-    );
-    let out = tokio::process::Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .output()
-        .await
-        .expect("util-linux script runs");
+    let out =
+        common::scan_on_a_terminal(BIN, sim.base_url(), sim.token(TokenRole::Admin), &["-v"]).await;
     let screen = String::from_utf8(out.stdout).expect("the terminal got UTF-8");
-    let text = screen_text(&screen);
+    let text = common::screen_text(&screen);
     assert!(out.status.success(), "{text}");
     assert!(
         screen.contains("\u{1b}["),
