@@ -114,7 +114,15 @@ struct ConfluenceLinks {
 /// offset moves an item back past it); de-duplication keeps repeats out either way. Shared:
 /// clones watch the same read.
 #[derive(Clone, Debug, Default)]
-pub struct TotalWatch(Arc<Mutex<Option<(u64, u64)>>>);
+pub struct TotalWatch(Arc<Mutex<Option<Totals>>>);
+
+#[derive(Clone, Copy, Debug)]
+struct Totals {
+    first: u64,
+    latest: u64,
+    /// Any page stated another total than the first (a total that went and came back too).
+    changed: bool,
+}
 
 impl TotalWatch {
     /// A new watch, to give to [`items_watched`].
@@ -125,15 +133,25 @@ impl TotalWatch {
     fn observe(&self, total: u64) {
         let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
         match &mut *seen {
-            None => *seen = Some((total, total)),
-            Some((_, latest)) => *latest = total,
+            None => {
+                *seen = Some(Totals {
+                    first: total,
+                    latest: total,
+                    changed: false,
+                })
+            }
+            Some(totals) => {
+                totals.changed |= total != totals.first;
+                totals.latest = total;
+            }
         }
     }
 
-    /// `(first, latest)` stated sizes when they differ: the collection moved while read.
+    /// `(first, latest)` stated sizes when any page stated another size than the first: the
+    /// collection moved while it was read.
     pub fn moved(&self) -> Option<(u64, u64)> {
         let seen = *self.0.lock().unwrap_or_else(|p| p.into_inner());
-        seen.filter(|(first, latest)| first != latest)
+        seen.filter(|t| t.changed).map(|t| (t.first, t.latest))
     }
 }
 
@@ -421,5 +439,26 @@ where
             offset,
             total,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TotalWatch;
+
+    #[test]
+    fn a_total_that_changes_and_comes_back_still_moved() {
+        let watch = TotalWatch::new();
+        assert_eq!(watch.moved(), None);
+        for total in [212, 212] {
+            watch.observe(total);
+        }
+        assert_eq!(watch.moved(), None);
+        watch.observe(197);
+        assert_eq!(watch.moved(), Some((212, 197)));
+        // Members that left and others that came: the same total again, offsets shifted all
+        // the same.
+        watch.observe(212);
+        assert_eq!(watch.clone().moved(), Some((212, 212)));
     }
 }
